@@ -1,0 +1,37 @@
+// What the middlewares of the Update Learning pipeline hand to each other, on the Lambda context.
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Principal } from '../../lib/auth.ts';
+import type { UpdateLearningCommand } from '../../lib/update-learning.ts';
+
+/** After the body parser, `body` holds the parsed JSON rather than text. */
+export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
+
+export interface RequestContext extends Context {
+  /** Set by authenticate. */
+  principal?: Principal;
+  /** The decoded body text, kept by requireJsonBody for number-exact parsing. */
+  bodyText?: string;
+  /** Set by validateRequest. */
+  command?: UpdateLearningCommand;
+  /** What happened, for the request log. */
+  outcome?: string;
+}
+
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+/** Headers of an HTTP API payload 2.0 event are lower-case; other sources may not be. */
+export function header(event: HttpEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const value = headers[name];
+  if (value !== undefined) return value;
+  for (const key in headers) if (key.toLowerCase() === name) return headers[key];
+  return undefined;
+}
+
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}

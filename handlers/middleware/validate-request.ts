@@ -1,0 +1,41 @@
+// Path, query and body against the schemas, and the body's values against DynamoDB's limits: every 422
+// and 413 is decided here, before any database call.
+import type { MiddlewareObj } from '@middy/core';
+import type { Config } from '../../lib/config.ts';
+import { attributeSize, MAX_ITEM_BYTES, withExactNumbers } from '../../lib/dynamodb-values.ts';
+import { PayloadTooLargeError } from '../../lib/errors.ts';
+import {
+  parseOrThrow,
+  pathParametersSchema,
+  queryParametersSchema,
+  updateLearningBodySchema,
+} from '../../lib/schemas.ts';
+import { resolveTable } from '../../lib/tables.ts';
+import type { HttpEvent, HttpResult, RequestContext } from './types.ts';
+
+// updated_at (a 10-digit number) is written with every change: count it before DynamoDB does.
+const UPDATED_AT_BYTES = attributeSize('updated_at', 2_000_000_000, 'updated_at');
+
+export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
+  return {
+    before: (request) => {
+      const { event, context } = request;
+      const { learning_id: learningId } = parseOrThrow(pathParametersSchema, event.pathParameters, 'path');
+      const query = parseOrThrow(queryParametersSchema, event.queryStringParameters ?? {}, 'query');
+      const body = parseOrThrow(updateLearningBodySchema, withExactNumbers(context.bodyText ?? '', event.body), 'body');
+      let size = attributeSize('learning_id', learningId, 'learning_id') + UPDATED_AT_BYTES;
+      if (body.content !== undefined) size += attributeSize('content', body.content, 'content');
+      if (body.metadata !== undefined) size += attributeSize('metadata', body.metadata, 'metadata');
+      if (size > MAX_ITEM_BYTES) {
+        throw new PayloadTooLargeError(
+          `The learning would take ${size} bytes; the maximum item size is ${MAX_ITEM_BYTES}`,
+        );
+      }
+      context.command = {
+        table: resolveTable(config, query.db_id, query.table),
+        learningId,
+        changes: body,
+      };
+    },
+  };
+}

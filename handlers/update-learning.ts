@@ -1,0 +1,40 @@
+// PATCH /learnings/{learning_id}: the Lambda entry. The Middy pipeline, in order: error envelope (outermost),
+// authentication (401/403), JSON body (422), validation (422/413), then the use case, which makes the one
+// conditional DynamoDB UpdateItem. handler → lib/update-learning → lib/learnings-repository.
+import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import { type Config, loadConfig } from '../lib/config.ts';
+import { createDocumentClient } from '../lib/dynamodb.ts';
+import { toLearningResponse } from '../lib/learning.ts';
+import { LearningsRepository } from '../lib/learnings-repository.ts';
+import { updateLearning } from '../lib/update-learning.ts';
+import { authenticate } from './middleware/authenticate.ts';
+import { errorEnvelope } from './middleware/error-envelope.ts';
+import { requireJsonBody } from './middleware/require-json-body.ts';
+import type { HttpEvent, HttpResult, RequestContext } from './middleware/types.ts';
+import { jsonResponse } from './middleware/types.ts';
+import { validateRequest } from './middleware/validate-request.ts';
+
+export function createUpdateLearningHandler(config: Config, repository?: LearningsRepository) {
+  const learnings =
+    repository ??
+    new LearningsRepository(createDocumentClient(config.dynamoDb), {
+      oldItemOnConditionFailure: config.dynamoDb.endpoint === undefined,
+    });
+  return middy<HttpEvent, HttpResult, Error, RequestContext>()
+    .use(errorEnvelope({ log: config.logRequests }))
+    .use(authenticate(config))
+    .use(requireJsonBody())
+    .use(httpJsonBodyParser())
+    .use(validateRequest(config))
+    .handler(async (_event, context, { signal }) => {
+      const { principal, command } = context;
+      if (principal === undefined || command === undefined)
+        throw new Error('pipeline ran the handler unauthenticated or unvalidated');
+      const result = await updateLearning(learnings, principal, command, signal);
+      context.outcome = result.written ? 'updated' : 'unchanged';
+      return jsonResponse(200, toLearningResponse(result.item));
+    });
+}
+
+export const handler = createUpdateLearningHandler(loadConfig(process.env));

@@ -1,0 +1,117 @@
+// Who is calling: the bearer token is verified here (jose), and its claims become a Principal.
+// Every failure is a 401 with a short, stable detail: no library message or token content leaks out.
+
+import type { webcrypto } from 'node:crypto';
+import { importSPKI, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import type { AuthorizationConfig, JwtAlgorithm, JwtConfig } from './config.ts';
+import { ForbiddenError, UnauthenticatedError } from './errors.ts';
+
+export interface Principal {
+  userId: string;
+  scopes: readonly string[];
+  isAdmin: boolean;
+}
+
+export type TokenVerifier = (token: string) => Promise<JWTPayload>;
+
+/** Longer tokens are refused before any parsing: no identity provider issues 8 KB bearer tokens. */
+export const MAX_TOKEN_LENGTH = 8192;
+// RFC 6750 b64token after the scheme and one or more spaces; a JWT is three base64url parts.
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+const HMAC_HASH: Record<string, string> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' };
+
+export function bearerToken(authorization: string | undefined): string {
+  if (authorization === undefined || authorization.trim() === '') {
+    throw new UnauthenticatedError('Authorization header missing');
+  }
+  const trimmed = authorization.trim();
+  if (!/^bearer(?: |$)/i.test(trimmed)) {
+    throw new UnauthenticatedError('Authorization header must use the Bearer scheme');
+  }
+  const token = BEARER.exec(trimmed)?.[1];
+  if (token === undefined || token.length > MAX_TOKEN_LENGTH) throw new UnauthenticatedError('Invalid token');
+  return token;
+}
+
+/**
+ * Verifies signature, algorithm, exp (required), nbf, iat, iss and aud. Keys are imported once per
+ * algorithm and reused: importing a key costs more than verifying a signature with it.
+ */
+export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
+  const getKey = cachedKeyResolver(jwt);
+  const options = {
+    algorithms: jwt.algorithms,
+    clockTolerance: jwt.leewaySeconds,
+    requiredClaims: ['exp'],
+    ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
+    ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
+  };
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, getKey, options));
+    } catch (error) {
+      throw tokenError(error);
+    }
+    // jose checks iat only against a maximum age; a token claiming to be issued in the future is forged
+    // or from a broken clock either way.
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + jwt.leewaySeconds) {
+      throw new UnauthenticatedError('Invalid token');
+    }
+    return payload;
+  };
+}
+
+function cachedKeyResolver(jwt: JwtConfig): JWTVerifyGetKey {
+  const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
+  const { keySource } = jwt;
+  const importKey = (algorithm: JwtAlgorithm): Promise<webcrypto.CryptoKey> =>
+    keySource.kind === 'secret'
+      ? crypto.subtle.importKey('raw', keySource.secret, { name: 'HMAC', hash: HMAC_HASH[algorithm] ?? '' }, false, [
+          'verify',
+        ])
+      : importSPKI(keySource.pem, algorithm);
+  return (header) => {
+    // jose has already refused any alg outside the allow-list before asking for a key.
+    const algorithm = header.alg as JwtAlgorithm;
+    let key = keys.get(algorithm);
+    if (key === undefined) {
+      key = importKey(algorithm);
+      key.catch(() => keys.delete(algorithm));
+      keys.set(algorithm, key);
+    }
+    return key;
+  };
+}
+
+function tokenError(error: unknown): UnauthenticatedError {
+  if (error instanceof joseErrors.JWTExpired) return new UnauthenticatedError('Token has expired');
+  if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf') {
+    return new UnauthenticatedError('Token is not yet valid');
+  }
+  return new UnauthenticatedError('Invalid token');
+}
+
+/** The caller the claims describe. No user id means no caller: there are no unscoped requests. */
+export function principalFromClaims(claims: JWTPayload, jwt: JwtConfig, authorization: AuthorizationConfig): Principal {
+  const userId = claims[jwt.userIdClaim];
+  if (typeof userId !== 'string' || userId.trim() === '') {
+    throw new UnauthenticatedError('Token has no user id');
+  }
+  const scopes = scopesFromClaim(claims[jwt.scopesClaim]);
+  return { userId, scopes, isAdmin: scopes.includes(authorization.adminScope) };
+}
+
+function scopesFromClaim(claim: unknown): string[] {
+  if (claim === undefined) return [];
+  if (typeof claim === 'string') return claim.split(' ').filter((scope) => scope !== '');
+  if (Array.isArray(claim) && claim.every((scope) => typeof scope === 'string')) return claim;
+  throw new UnauthenticatedError('Invalid token scopes');
+}
+
+/** Admins may do anything; everyone else needs the write scope, when one is configured. */
+export function requireWriteScope(principal: Principal, authorization: AuthorizationConfig): void {
+  const { requiredScope } = authorization;
+  if (principal.isAdmin || requiredScope === undefined || principal.scopes.includes(requiredScope)) return;
+  throw new ForbiddenError(`Insufficient permissions. Required scope(s): ${requiredScope}`);
+}

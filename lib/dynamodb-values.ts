@@ -1,0 +1,147 @@
+// What a JSON value must satisfy to be stored in DynamoDB as it was sent, checked before any call so that
+// a value DynamoDB would refuse (or silently change) is a 422/413 for the caller instead of a 500.
+// Sizes follow DynamoDB's item size rules: UTF-8 bytes for names and strings, 3 bytes per map or list
+// plus 1 per element, numbers by their significant digits.
+import { NumberValue } from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from './errors.ts';
+
+export const MAX_ITEM_BYTES = 400 * 1024;
+/** DynamoDB refuses documents nested deeper than this; the attribute's own map counts as level 1. */
+export const MAX_NESTING_DEPTH = 32;
+const MAX_SIGNIFICANT_DIGITS = 38;
+const MAX_EXPONENT = 125;
+const MIN_EXPONENT = -130;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A decimal number as DynamoDB sees it: significant digits (no leading or trailing zeros) × 10^exponent. */
+interface Decimal {
+  negative: boolean;
+  /** '' for zero. */
+  digits: string;
+  /** Power of ten of the first significant digit. */
+  exponent: number;
+}
+
+const JSON_NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+function parseDecimal(text: string): Decimal | undefined {
+  const match = JSON_NUMBER.exec(text);
+  if (match === null) return undefined;
+  const [, sign = '', integer = '', fraction = '', exponent = '0'] = match;
+  const allDigits = integer + fraction;
+  let leadingZeros = 0;
+  while (leadingZeros < allDigits.length && allDigits.charCodeAt(leadingZeros) === 48) leadingZeros++;
+  let end = allDigits.length;
+  while (end > leadingZeros && allDigits.charCodeAt(end - 1) === 48) end--;
+  const digits = allDigits.slice(leadingZeros, end);
+  return {
+    negative: sign === '-' && digits !== '',
+    digits,
+    exponent: digits === '' ? 0 : integer.length - leadingZeros - 1 + Number(exponent),
+  };
+}
+
+function sameDecimal(a: Decimal, b: Decimal): boolean {
+  return a.negative === b.negative && a.digits === b.digits && a.exponent === b.exponent;
+}
+
+/**
+ * JSON.parse turns every number into a double, which silently rounds numbers with more than 15
+ * significant digits and turns 1e-400 into 0. A body that may hold such a number (a long run of
+ * digits or an exponent) is parsed again with each number's source text, so that a number a double
+ * cannot hold exactly is stored as written (DynamoDB keeps 38 digits) or refused, never altered.
+ */
+const MAY_HOLD_INEXACT_NUMBER = /[0-9.]{16}|[0-9][eE]/;
+
+/** `parsed` is JSON.parse(text); returns it, or `text` parsed again keeping numbers exact where needed. */
+export function withExactNumbers(text: string, parsed: unknown): unknown {
+  if (!MAY_HOLD_INEXACT_NUMBER.test(text)) return parsed;
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
+    if (typeof value !== 'number' || context?.source === undefined) return value;
+    const written = parseDecimal(context.source);
+    const asDouble = parseDecimal(String(value));
+    if (written === undefined || (asDouble !== undefined && sameDecimal(written, asDouble))) return value;
+    return NumberValue.from(context.source);
+  });
+}
+
+/** Size in bytes DynamoDB charges for a top-level attribute `name` holding `value`. */
+export function attributeSize(name: string, value: unknown, path: string): number {
+  return Buffer.byteLength(name) + valueSize(value, path, 1);
+}
+
+function valueSize(value: unknown, path: string, depth: number): number {
+  switch (typeof value) {
+    case 'string':
+      if (!value.isWellFormed())
+        throw new ValidationError(`${path} holds a string that is not valid Unicode`, [
+          { path, message: 'lone surrogate' },
+        ]);
+      return Buffer.byteLength(value);
+    case 'number':
+      return numberSize(String(value), path);
+    case 'boolean':
+      return 1;
+    case 'object':
+      if (value === null) return 1;
+      if (value instanceof NumberValue) return numberSize(value.value, path);
+      if (depth > MAX_NESTING_DEPTH) {
+        throw new ValidationError(`${path} is nested more than ${MAX_NESTING_DEPTH} levels deep`, [
+          { path, message: `nesting exceeds ${MAX_NESTING_DEPTH} levels` },
+        ]);
+      }
+      return Array.isArray(value)
+        ? listSize(value, path, depth)
+        : mapSize(value as Record<string, unknown>, path, depth);
+    default:
+      throw new ValidationError(`${path} is not a JSON value`, [{ path, message: 'not a JSON value' }]);
+  }
+}
+
+function listSize(list: readonly unknown[], path: string, depth: number): number {
+  let size = 3;
+  for (let index = 0; index < list.length; index++) {
+    size += 1 + valueSize(list[index], `${path}[${index}]`, depth + 1);
+  }
+  return size;
+}
+
+function mapSize(map: Record<string, unknown>, path: string, depth: number): number {
+  let size = 3;
+  for (const key in map) {
+    if (!Object.hasOwn(map, key)) continue;
+    const childPath = `${path}.${key}`;
+    if (FORBIDDEN_KEYS.has(key)) {
+      throw new ValidationError(`Key '${key}' is not allowed (at ${childPath})`, [
+        { path: childPath, message: 'forbidden key' },
+      ]);
+    }
+    if (!key.isWellFormed()) {
+      throw new ValidationError(`${path} has a key that is not valid Unicode`, [{ path, message: 'lone surrogate' }]);
+    }
+    size += 1 + Buffer.byteLength(key) + valueSize(map[key], childPath, depth + 1);
+  }
+  return size;
+}
+
+function numberSize(text: string, path: string): number {
+  const decimal = parseDecimal(text);
+  if (decimal === undefined) {
+    throw new ValidationError(`${path} is not a finite number`, [{ path, message: 'not a finite number' }]);
+  }
+  const { digits, exponent, negative } = decimal;
+  if (digits.length > MAX_SIGNIFICANT_DIGITS) {
+    throw new ValidationError(`${path} has more than ${MAX_SIGNIFICANT_DIGITS} significant digits`, [
+      { path, message: `more than ${MAX_SIGNIFICANT_DIGITS} significant digits` },
+    ]);
+  }
+  if (digits !== '' && (exponent > MAX_EXPONENT || exponent < MIN_EXPONENT)) {
+    throw new ValidationError(`${path} is outside DynamoDB's number range (magnitude 1E-130 to 9.99E+125)`, [
+      { path, message: 'number out of range' },
+    ]);
+  }
+  if (digits === '') return 1;
+  // DynamoDB packs two digits per byte, plus a byte of exponent and one for the sign of a negative number.
+  const padding = digits.length % 2 === 0 && exponent % 2 === 0 ? 1 : 0;
+  return 1 + Math.ceil(digits.length / 2) + padding + (negative ? 1 : 0);
+}

@@ -1,0 +1,50 @@
+// The DynamoDB document client, built once per container. Its deadlines sit well inside the Lambda
+// timeout, so a DynamoDB that does not answer becomes a 503, never a Lambda timeout.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { unmarshallOptions as UnmarshallOptions } from '@aws-sdk/util-dynamodb';
+import type { DynamoDbConfig } from './config.ts';
+
+declare global {
+  interface JSON {
+    /** Node 22+: a value JSON.stringify writes as the given JSON text, unchanged. */
+    rawJSON(text: string): unknown;
+  }
+}
+
+/**
+ * DynamoDB numbers hold 38 digits; a double holds about 16. A number a double represents exactly is
+ * returned as a number, any other as raw JSON text, so that it is answered exactly as it is stored.
+ */
+export function numberFromDynamoDb(text: string): unknown {
+  const value = Number(text);
+  if (String(value) === text) return value;
+  try {
+    return JSON.rawJSON(text);
+  } catch {
+    return value;
+  }
+}
+
+export const unmarshallOptions: UnmarshallOptions = { wrapNumbers: numberFromDynamoDb };
+
+export function createDocumentClient(config: DynamoDbConfig): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    region: config.region,
+    maxAttempts: config.maxAttempts,
+    requestHandler: { connectionTimeout: config.connectTimeoutMs, requestTimeout: config.requestTimeoutMs },
+    ...(config.endpoint === undefined
+      ? {}
+      : {
+          endpoint: config.endpoint,
+          // A local DynamoDB accepts any credentials; real ones, when set, are used as usual.
+          ...(process.env.AWS_ACCESS_KEY_ID === undefined
+            ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+            : {}),
+        }),
+  });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: false, convertClassInstanceToMap: false },
+    unmarshallOptions,
+  });
+}

@@ -1,0 +1,89 @@
+// Typed failures of the domain. Each carries the contract's status, error code and a detail that is
+// safe to show a caller; the error envelope middleware turns them into responses.
+
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'VALIDATION_ERROR'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'SERVICE_UNAVAILABLE';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export abstract class AppError extends Error {
+  abstract readonly statusCode: number;
+  abstract readonly errorCode: ErrorCode;
+  readonly headers: Readonly<Record<string, string>> = {};
+}
+
+export class UnauthenticatedError extends AppError {
+  override readonly name: string = 'UnauthenticatedError';
+  readonly statusCode = 401;
+  readonly errorCode = 'UNAUTHENTICATED';
+  override readonly headers = { 'WWW-Authenticate': 'Bearer' };
+}
+
+export class ForbiddenError extends AppError {
+  override readonly name: string = 'ForbiddenError';
+  readonly statusCode = 403;
+  readonly errorCode = 'FORBIDDEN';
+}
+
+export class NotFoundError extends AppError {
+  override readonly name: string = 'NotFoundError';
+  readonly statusCode = 404;
+  readonly errorCode = 'NOT_FOUND';
+}
+
+export class LearningNotFoundError extends NotFoundError {
+  override readonly name: string = 'LearningNotFoundError';
+  constructor() {
+    super('Learning not found');
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  override readonly name: string = 'PayloadTooLargeError';
+  readonly statusCode = 413;
+  readonly errorCode = 'PAYLOAD_TOO_LARGE';
+}
+
+export class ValidationError extends AppError {
+  override readonly name: string = 'ValidationError';
+  readonly statusCode = 422;
+  readonly errorCode = 'VALIDATION_ERROR';
+  readonly errors: readonly FieldError[];
+
+  constructor(detail: string, errors: readonly FieldError[] = []) {
+    super(detail);
+    this.errors = errors;
+  }
+}
+
+/** DynamoDB throttled or did not answer in time, after the SDK's own retries. */
+export class ServiceUnavailableError extends AppError {
+  override readonly name: string = 'ServiceUnavailableError';
+  readonly statusCode = 503;
+  readonly errorCode = 'SERVICE_UNAVAILABLE';
+  override readonly headers = { 'Retry-After': '1' };
+
+  constructor(options?: ErrorOptions) {
+    super('Service temporarily unavailable, retry later', options);
+  }
+}
+
+/** Anything unexpected. The cause is logged, never shown: the detail is always the same. */
+export class InternalServerError extends AppError {
+  override readonly name: string = 'InternalServerError';
+  readonly statusCode = 500;
+  readonly errorCode = 'INTERNAL_SERVER_ERROR';
+
+  constructor(options?: ErrorOptions) {
+    super('Internal server error', options);
+  }
+}

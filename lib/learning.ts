@@ -1,0 +1,51 @@
+// A learning record: who may change it, and how it is shown to callers.
+import type { Principal } from './auth.ts';
+import type { JsonObject } from './schemas.ts';
+
+/** An item as read from DynamoDB; attributes written by other tools may be missing. */
+export type StoredLearning = Readonly<Record<string, unknown>>;
+
+export interface LearningChanges {
+  content?: JsonObject;
+  /** null clears the metadata. */
+  metadata?: JsonObject | null;
+}
+
+/** The fields of a 200 answer, in order; every one is present, null when absent in storage. */
+const RESPONSE_FIELDS = [
+  'learning_id',
+  'learning_type',
+  'namespace',
+  'user_id',
+  'agent_id',
+  'team_id',
+  'session_id',
+  'entity_id',
+  'entity_type',
+  'content',
+  'metadata',
+  'created_at',
+  'updated_at',
+] as const;
+
+export type LearningResponse = Record<(typeof RESPONSE_FIELDS)[number], unknown>;
+
+export function toLearningResponse(item: StoredLearning): LearningResponse {
+  const response: Record<string, unknown> = {};
+  for (const field of RESPONSE_FIELDS) response[field] = item[field] ?? null;
+  return response as LearningResponse;
+}
+
+export type Access = 'allowed' | 'not-found' | 'no-owner';
+
+/**
+ * The ownership rules. A record with user_id absent or NULL has no owner and is for admins only; a
+ * record owned by someone else is reported as not found, so that its existence is not revealed.
+ */
+export function accessTo(item: StoredLearning | undefined, principal: Principal): Access {
+  if (item === undefined) return 'not-found';
+  if (principal.isAdmin) return 'allowed';
+  const owner = item.user_id;
+  if (owner === undefined || owner === null) return 'no-owner';
+  return owner === principal.userId ? 'allowed' : 'not-found';
+}

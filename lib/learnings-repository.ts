@@ -1,0 +1,148 @@
+// The DynamoDB side: one conditional UpdateItem that checks ownership and writes in a single atomic
+// step, and the reads that classify a refusal. Knows nothing of HTTP.
+import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Principal } from './auth.ts';
+import { unmarshallOptions } from './dynamodb.ts';
+import { InternalServerError, PayloadTooLargeError, ServiceUnavailableError } from './errors.ts';
+import type { LearningChanges, StoredLearning } from './learning.ts';
+
+export type UpdateOutcome =
+  | { updated: true; item: StoredLearning }
+  /** `current` is the item as it stood when the condition failed, undefined when there was none. */
+  | { updated: false; current: StoredLearning | undefined };
+
+export interface UpdateRequest {
+  table: string;
+  learningId: string;
+  changes: LearningChanges;
+  principal: Principal;
+  /** Unix seconds, written to updated_at. */
+  now: number;
+}
+
+// Condition fragments, named for what they guarantee. An admin may change any record that exists; anyone
+// else only a record whose user_id is theirs, which a missing or NULL user_id never equals.
+const recordExists = 'attribute_exists(#learning_id)';
+const callerOwnsRecord = '#user_id = :caller';
+
+export function buildUpdateCommand({ table, learningId, changes, principal, now }: UpdateRequest): UpdateCommandInput {
+  const names: Record<string, string> = { '#updated_at': 'updated_at' };
+  const values: Record<string, unknown> = { ':updated_at': now };
+  const assignments: string[] = [];
+  for (const field of ['content', 'metadata'] as const) {
+    if (changes[field] === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = changes[field];
+    assignments.push(`#${field} = :${field}`);
+  }
+  assignments.push('#updated_at = :updated_at');
+  if (principal.isAdmin) {
+    names['#learning_id'] = 'learning_id';
+  } else {
+    names['#user_id'] = 'user_id';
+    values[':caller'] = principal.userId;
+  }
+  return {
+    TableName: table,
+    Key: { learning_id: learningId },
+    UpdateExpression: `SET ${assignments.join(', ')}`,
+    ConditionExpression: principal.isAdmin ? recordExists : callerOwnsRecord,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+export interface LearningsRepositoryOptions {
+  /**
+   * Whether a failed condition returns the old item (DynamoDB proper does; dynalite does not). When it
+   * does, a failure without an item means there was no item, and no read is needed to classify it.
+   */
+  oldItemOnConditionFailure: boolean;
+}
+
+export class LearningsRepository {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #oldItemOnConditionFailure: boolean;
+
+  constructor(client: DynamoDBDocumentClient, options: LearningsRepositoryOptions) {
+    this.#client = client;
+    this.#oldItemOnConditionFailure = options.oldItemOnConditionFailure;
+  }
+
+  /** A strongly consistent read, so that it sees every write acknowledged before it. */
+  async find(table: string, learningId: string, abortSignal?: AbortSignal): Promise<StoredLearning | undefined> {
+    try {
+      const { Item } = await this.#client.send(
+        new GetCommand({ TableName: table, Key: { learning_id: learningId }, ConsistentRead: true }),
+        { abortSignal },
+      );
+      return Item;
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  async update(request: UpdateRequest, abortSignal?: AbortSignal): Promise<UpdateOutcome> {
+    try {
+      const { Attributes } = await this.#client.send(new UpdateCommand(buildUpdateCommand(request)), { abortSignal });
+      if (Attributes === undefined) throw new Error('UpdateItem answered without the updated item');
+      return { updated: true, item: Attributes };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw storageError(error);
+      if (error.Item !== undefined) return { updated: false, current: unmarshall(error.Item, unmarshallOptions) };
+      // An admin's condition is existence alone: failing it means there was no record to change.
+      if (request.principal.isAdmin || this.#oldItemOnConditionFailure) return { updated: false, current: undefined };
+      return { updated: false, current: await this.find(request.table, request.learningId, abortSignal) };
+    }
+  }
+}
+
+function isConditionFailure(error: unknown): error is ConditionalCheckFailedException {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+// Errors DynamoDB (or the way to it) answers when it is overloaded or out of reach: worth a retry later.
+const UNAVAILABLE_ERROR_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'AbortError',
+]);
+const UNAVAILABLE_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const ITEM_TOO_LARGE = /item size .*exceeded the maximum allowed size/i;
+
+function storageError(error: unknown): Error {
+  if (!(error instanceof Error)) return new InternalServerError({ cause: error });
+  const { code, $metadata } = error as Error & { code?: string; $metadata?: { httpStatusCode?: number } };
+  if (
+    UNAVAILABLE_ERROR_NAMES.has(error.name) ||
+    (code !== undefined && UNAVAILABLE_ERROR_CODES.has(code)) ||
+    ($metadata?.httpStatusCode ?? 0) >= 500
+  ) {
+    return new ServiceUnavailableError({ cause: error });
+  }
+  if (error.name === 'ValidationException' && ITEM_TOO_LARGE.test(error.message)) {
+    return new PayloadTooLargeError('The updated learning would exceed the maximum item size of 400 KB');
+  }
+  return new InternalServerError({ cause: error });
+}

@@ -1,0 +1,92 @@
+// The request's shape: path, query and body, as Zod schemas, and the translation of Zod's issues into
+// the contract's 422 details. zod/mini keeps the bundle small; the checks are the same.
+import * as z from 'zod/mini';
+import { ValidationError } from './errors.ts';
+
+export type JsonObject = Record<string, unknown>;
+
+/** Keys a record is identified by: never writable through this endpoint. */
+export const IDENTITY_FIELDS: ReadonlySet<string> = new Set([
+  'learning_id',
+  'learning_type',
+  'namespace',
+  'user_id',
+  'agent_id',
+  'team_id',
+  'workflow_id',
+  'session_id',
+  'entity_id',
+  'entity_type',
+  'created_at',
+  'updated_at',
+]);
+
+export const MAX_LEARNING_ID_BYTES = 1024;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export const pathParametersSchema = z.object(
+  {
+    learning_id: z.string({ error: 'learning_id is required' }).check(
+      z.refine((id) => id.length > 0, { error: 'learning_id must not be empty' }),
+      z.refine((id) => Buffer.byteLength(id) <= MAX_LEARNING_ID_BYTES, {
+        error: `learning_id must be at most ${MAX_LEARNING_ID_BYTES} bytes`,
+      }),
+    ),
+  },
+  { error: 'learning_id is required' },
+);
+
+export const queryParametersSchema = z
+  .object({
+    db_id: z.optional(z.string()),
+    table: z.optional(z.string()),
+  })
+  .check(
+    z.refine((query) => query.table === undefined || query.db_id !== undefined, {
+      error: 'The db_id query parameter is required when passing a table',
+      path: ['table'],
+    }),
+  );
+
+export const updateLearningBodySchema = z.strictObject(
+  {
+    content: z.optional(
+      z.custom<JsonObject>(isJsonObject, {
+        error: (issue) =>
+          issue.input === null
+            ? 'content cannot be null; omit the field to leave it unchanged'
+            : 'content must be a JSON object',
+      }),
+    ),
+    metadata: z.optional(
+      z.nullable(z.custom<JsonObject>(isJsonObject, { error: 'metadata must be a JSON object or null' })),
+    ),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'Request body must be a JSON object' : undefined) },
+);
+
+export type UpdateLearningBody = z.infer<typeof updateLearningBodySchema>;
+
+/** Parses `input` or throws the contract's 422, its detail naming the first problem. */
+export function parseOrThrow<T>(schema: z.ZodMiniType<T>, input: unknown, location: string): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const errors = result.error.issues.flatMap((issue) => describeIssue(issue, location));
+  throw new ValidationError(errors[0]?.message ?? 'Invalid request', errors);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, location: string): { path: string; message: string }[] {
+  const path = [location, ...issue.path.map(String)].join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      path: `${path}.${key}`,
+      message: IDENTITY_FIELDS.has(key)
+        ? `Field '${key}' is immutable: only content and metadata can be updated`
+        : `Unknown field '${key}': only content and metadata can be updated`,
+    }));
+  }
+  return [{ path, message: issue.message }];
+}

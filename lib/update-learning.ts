@@ -1,0 +1,45 @@
+// The use case: apply a caller's changes to one learning, or refuse. handler → updateLearning → repository.
+import type { Principal } from './auth.ts';
+import { ForbiddenError, LearningNotFoundError } from './errors.ts';
+import { type Access, accessTo, type LearningChanges, type StoredLearning } from './learning.ts';
+import type { LearningsRepository } from './learnings-repository.ts';
+
+export interface UpdateLearningCommand {
+  table: string;
+  learningId: string;
+  changes: LearningChanges;
+}
+
+export interface UpdateLearningResult {
+  item: StoredLearning;
+  /** False for an empty body: the record was checked and returned, not written. */
+  written: boolean;
+}
+
+export async function updateLearning(
+  repository: LearningsRepository,
+  principal: Principal,
+  { table, learningId, changes }: UpdateLearningCommand,
+  abortSignal?: AbortSignal,
+): Promise<UpdateLearningResult> {
+  if (changes.content === undefined && changes.metadata === undefined) {
+    // Nothing to write: one read, and the same rules as a write.
+    const item = await repository.find(table, learningId, abortSignal);
+    const access = accessTo(item, principal);
+    if (item === undefined || access !== 'allowed') throw refusal(access);
+    return { item, written: false };
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const outcome = await repository.update({ table, learningId, changes, principal, now }, abortSignal);
+  if (outcome.updated) return { item: outcome.item, written: true };
+  const access = accessTo(outcome.current, principal);
+  // The condition failed, so the write was not allowed when it ran. A record that reads as allowed now
+  // changed after that moment (created, or given to the caller): it did not exist for this write.
+  throw refusal(access === 'allowed' ? 'not-found' : access);
+}
+
+function refusal(access: Access): Error {
+  return access === 'no-owner'
+    ? new ForbiddenError('Only admins can modify learnings that have no owner (user_id is null)')
+    : new LearningNotFoundError();
+}
