@@ -1,0 +1,84 @@
+// `npm start`: the API on localhost over an embedded DynamoDB, ready to curl.
+// Starts dynalite (unless DYNAMODB_ENDPOINT is set), creates the tables, seeds demo learnings, runs
+// serverless-offline with the real serverless.yml, and prints curl commands with demo tokens.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { loadConfig } from '../lib/config.ts';
+import { seedDemoLearnings } from './demo-data.ts';
+import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from './local-dynamodb.ts';
+import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken, WRITE_SCOPE } from './tokens.ts';
+
+const env: Record<string, string | undefined> = {
+  ...process.env,
+  SLS_TELEMETRY_DISABLED: '1',
+  SLS_NOTIFICATIONS_MODE: 'off',
+  PORT: process.env.PORT ?? '3000',
+};
+// Local mode signs and verifies with a development HS256 secret unless a key is configured.
+if (env.JWT_VERIFICATION_KEY === undefined) {
+  env.JWT_ALGORITHMS = 'HS256';
+  env.JWT_VERIFICATION_KEY = DEV_JWT_SECRET;
+}
+
+let dynamoDb: LocalDynamoDb | undefined;
+if (env.DYNAMODB_ENDPOINT === undefined) {
+  mkdirSync('.local-data', { recursive: true });
+  dynamoDb = await startDynalite({ path: '.local-data/dynamodb' });
+  env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
+}
+const config = loadConfig(env);
+const client = localClient(env.DYNAMODB_ENDPOINT);
+for (const table of new Set([config.defaultTable, ...[...config.databases.values()].flat()])) {
+  await ensureLearningsTable(client, table);
+}
+await seedDemoLearnings(client, config.defaultTable);
+
+const offline = spawn('sls', ['offline', 'start', '--stage', 'local'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+offline.stdout.pipe(process.stdout);
+offline.stderr.pipe(process.stderr);
+let ready = false;
+const onOutput = (chunk: Buffer) => {
+  if (ready || !chunk.toString().includes('Server ready')) return;
+  ready = true;
+  void printWelcome(`http://localhost:${env.PORT}`, env.JWT_VERIFICATION_KEY === DEV_JWT_SECRET);
+};
+offline.stdout.on('data', onOutput);
+offline.stderr.on('data', onOutput);
+
+async function printWelcome(baseUrl: string, devSecret: boolean): Promise<void> {
+  const secret = env.JWT_VERIFICATION_KEY ?? DEV_JWT_SECRET;
+  const alice = await signToken({ sub: 'alice', scopes: [WRITE_SCOPE], secret });
+  const bob = await signToken({ sub: 'bob', scopes: [WRITE_SCOPE], secret });
+  const admin = await signToken({ sub: 'admin', scopes: [WRITE_SCOPE, ADMIN_SCOPE], secret });
+  const curl = (token: string, id: string, body: string) =>
+    `curl -i -X PATCH ${baseUrl}/learnings/${id} -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -d '${body}'`;
+  console.log(`
+Update Learning is running on ${baseUrl} (DynamoDB: ${env.DYNAMODB_ENDPOINT}).
+${devSecret ? `Tokens are HS256, signed with the development secret: ${DEV_JWT_SECRET}\n` : ''}Demo tokens (1 hour; more with: npm run token -- --sub alice [--admin]):
+  ALICE=${alice}
+  BOB=${bob}
+  ADMIN=${admin}
+
+Alice updates her own profile (200):
+  ${curl(alice, 'lrn_alice_profile', '{"content":{"name":"Alice","preferences":{"language":"fr"}}}')}
+Bob tries Alice's record (404: existence is not revealed):
+  ${curl(bob, 'lrn_alice_profile', '{"metadata":null}')}
+Alice tries the shared record (403: no owner, admins only):
+  ${curl(alice, 'lrn_shared_entity', '{"content":{"facts":[]}}')}
+The admin updates it (200):
+  ${curl(admin, 'lrn_shared_entity', '{"metadata":{"reviewed":true}}')}
+
+Ctrl-C stops everything.`);
+}
+
+const stop = async () => {
+  offline.kill('SIGINT');
+  await dynamoDb?.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+offline.on('exit', async (code) => {
+  await dynamoDb?.close();
+  process.exit(code ?? 0);
+});
