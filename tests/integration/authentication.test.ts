@@ -1,0 +1,202 @@
+// Tokens are real signed JWTs verified by jose. Every refusal is a 401 with WWW-Authenticate: Bearer,
+// a short stable detail, no database call, and the record unchanged.
+import { generateKeyPairSync } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signToken } from '../../scripts/tokens.ts';
+import type { RequestSpec } from '../support/events.ts';
+import { type Harness, learning, startHarness } from '../support/harness.ts';
+
+let harness: Harness;
+let record: Record<string, unknown>;
+let id: string;
+
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(() => harness.close());
+beforeEach(async () => {
+  record = learning({ user_id: 'alice' });
+  id = String(record.learning_id);
+  await harness.put(record);
+});
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const now = () => Math.floor(Date.now() / 1000);
+
+async function expectUnauthenticated(spec: Partial<RequestSpec>, detail = 'Invalid token', target: Harness = harness) {
+  const answer = await target.invoke({ learningId: id, body: { content: { hacked: true } }, ...spec });
+  expect(answer.status).toBe(401);
+  expect(answer.body).toEqual({ detail, error_code: 'UNAUTHENTICATED' });
+  expect(answer.headers['WWW-Authenticate']).toBe('Bearer');
+  expect(target.dynamoDbCalls()).toEqual([]);
+  expect(await target.get(id)).toEqual(record);
+}
+
+describe('the Authorization header', () => {
+  it('missing: 401 Authorization header missing', async () => {
+    await expectUnauthenticated({ token: null }, 'Authorization header missing');
+  });
+  it('another scheme: 401', async () => {
+    const token = await signToken({ sub: 'alice' });
+    await expectUnauthenticated(
+      { token: null, headers: { authorization: `Basic ${token}` } },
+      'Authorization header must use the Bearer scheme',
+    );
+  });
+  it('the scheme is case-insensitive, and extra spaces after it are accepted', async () => {
+    const token = await signToken({ sub: 'alice' });
+    for (const authorization of [`bearer ${token}`, `BEARER ${token}`, `Bearer   ${token}`]) {
+      const answer = await harness.invoke({
+        learningId: id,
+        token: null,
+        headers: { authorization },
+        body: { content: {} },
+      });
+      expect(answer.status).toBe(200);
+    }
+  });
+  it('Bearer with no token, or a token with spaces inside: 401', async () => {
+    await expectUnauthenticated({ token: null, headers: { authorization: 'Bearer' } });
+    await expectUnauthenticated({ token: null, headers: { authorization: 'Bearer a b' } });
+  });
+  it('a token in the query string or a cookie instead of the header: 401', async () => {
+    const token = await signToken({ sub: 'alice' });
+    await expectUnauthenticated({ token: null, query: { access_token: token } }, 'Authorization header missing');
+    await expectUnauthenticated({ token: null, headers: { cookie: `token=${token}` } }, 'Authorization header missing');
+  });
+  it('a 16 KB token: 401 without parsing it', async () => {
+    const token = await signToken({ sub: 'alice', extraClaims: { padding: 'p'.repeat(16 * 1024) } });
+    await expectUnauthenticated({ token });
+  });
+});
+
+describe('JWT attacks', () => {
+  it('alg none: 401', async () => {
+    const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'alice', scopes: ['learnings:write'], exp: now() + 60 })}.`;
+    await expectUnauthenticated({ token });
+  });
+
+  it('HS/RS key confusion: an HS256 token signed with the RSA public key is refused by an RS256 deployment', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const rsa = harness.withEnv({ JWT_ALGORITHMS: 'RS256', JWT_VERIFICATION_KEY: pem });
+    const claims = { sub: 'alice', scopes: ['learnings:write'], exp: now() + 60 };
+    const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(pem));
+    await expectUnauthenticated({ token: forged }, 'Invalid token', rsa);
+    // The same deployment accepts a genuine RS256 token: the refusal above is about the algorithm.
+    const genuine = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+    expect((await rsa.invoke({ learningId: id, token: genuine, body: { content: {} } })).status).toBe(200);
+  });
+
+  it('a token re-signed with a guessed weak secret: 401', async () => {
+    for (const secret of ['secret', 'password', 'a', 'local-development-secret']) {
+      const token = await new SignJWT({ sub: 'alice', scopes: ['learnings:write'], exp: now() + 60 })
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(new TextEncoder().encode(secret));
+      await expectUnauthenticated({ token });
+    }
+  });
+
+  it('a tampered payload with the original signature: 401', async () => {
+    const [header, , signature] = (await signToken({ sub: 'bob' })).split('.');
+    const token = `${header}.${base64url({ sub: 'alice', scopes: ['agent_os:admin'], exp: now() + 60 })}.${signature}`;
+    await expectUnauthenticated({ token });
+  });
+
+  it('an algorithm outside the allow-list (HS512 where HS256 is configured): 401', async () => {
+    const token = await new SignJWT({ sub: 'alice', scopes: ['learnings:write'], exp: now() + 60 })
+      .setProtectedHeader({ alg: 'HS512' })
+      .sign(new TextEncoder().encode('local-development-secret-change-me-0123456789'.repeat(2)));
+    await expectUnauthenticated({ token });
+  });
+
+  it('expired (beyond the 10 s leeway): 401 Token has expired; within the leeway: accepted', async () => {
+    await expectUnauthenticated({ token: await signToken({ sub: 'alice', expiresIn: -30 }) }, 'Token has expired');
+    const answer = await harness.invoke({
+      learningId: id,
+      token: await signToken({ sub: 'alice', expiresIn: -5 }),
+      body: { content: {} },
+    });
+    expect(answer.status).toBe(200);
+  });
+
+  it('no exp claim: 401', async () => {
+    const token = await new SignJWT({ sub: 'alice', scopes: ['learnings:write'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode('local-development-secret-change-me-0123456789'));
+    await expectUnauthenticated({ token });
+  });
+
+  it('nbf in the future: 401 Token is not yet valid', async () => {
+    await expectUnauthenticated(
+      { token: await signToken({ sub: 'alice', extraClaims: { nbf: now() + 120 } }) },
+      'Token is not yet valid',
+    );
+  });
+
+  it('iat far in the future: 401', async () => {
+    await expectUnauthenticated({ token: await signToken({ sub: 'alice', extraClaims: { iat: now() + 3600 } }) });
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['blank', '   '],
+    ['a number', 42],
+    ['an object', { id: 'alice' }],
+    ['null', null],
+  ])('user id %s: 401 Token has no user id', async (_name, sub) => {
+    await expectUnauthenticated({ token: await signToken({ sub }) }, 'Token has no user id');
+  });
+
+  it.each([
+    ['a number', 7],
+    ['an object', { admin: true }],
+    ['an array with a non-string', ['learnings:write', 1]],
+  ])('scopes of the wrong type (%s): 401', async (_name, scopes) => {
+    await expectUnauthenticated({ token: await signToken({ sub: 'alice', scopes }) }, 'Invalid token scopes');
+  });
+
+  it.each(['../../etc/passwd', "' OR 1=1 --", 'kid\u0000null'])(
+    'a kid of %j changes nothing: the token is judged on its signature',
+    async (kid) => {
+      const forged = await new SignJWT({ sub: 'alice', scopes: ['learnings:write'], exp: now() + 60 })
+        .setProtectedHeader({ alg: 'HS256', kid })
+        .sign(new TextEncoder().encode('not-the-secret-but-long-enough-0123456789'));
+      await expectUnauthenticated({ token: forged });
+      const genuine = await signToken({ sub: 'alice', header: { kid } });
+      expect((await harness.invoke({ learningId: id, token: genuine, body: { content: {} } })).status).toBe(200);
+    },
+  );
+
+  it('issuer and audience are checked when configured', async () => {
+    const strict = harness.withEnv({ JWT_ISSUER: 'https://issuer.example', JWT_AUDIENCE: 'agno-api,other-api' });
+    const good = await signToken({ sub: 'alice', extraClaims: { iss: 'https://issuer.example', aud: 'other-api' } });
+    expect((await strict.invoke({ learningId: id, token: good, body: { content: {} } })).status).toBe(200);
+    record = (await harness.get(id)) ?? {};
+    await expectUnauthenticated(
+      { token: await signToken({ sub: 'alice', extraClaims: { iss: 'https://evil.example', aud: 'agno-api' } }) },
+      'Invalid token',
+      strict,
+    );
+    await expectUnauthenticated(
+      { token: await signToken({ sub: 'alice', extraClaims: { iss: 'https://issuer.example', aud: 'elsewhere' } }) },
+      'Invalid token',
+      strict,
+    );
+    await expectUnauthenticated({ token: await signToken({ sub: 'alice' }) }, 'Invalid token', strict);
+  });
+});
+
+describe('claim names are configurable', () => {
+  it('JWT_USER_ID_CLAIM and JWT_SCOPES_CLAIM select other claims; a space-separated string works as scopes', async () => {
+    const custom = harness.withEnv({ JWT_USER_ID_CLAIM: 'uid', JWT_SCOPES_CLAIM: 'scope' });
+    const token = await signToken({
+      sub: 'someone-else',
+      scopes: undefined,
+      extraClaims: { uid: 'alice', scope: 'openid learnings:write' },
+    });
+    expect((await custom.invoke({ learningId: id, token, body: { content: {} } })).status).toBe(200);
+  });
+});

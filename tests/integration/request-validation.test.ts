@@ -1,0 +1,233 @@
+// Every request row of SPEC.md: path, query, headers and body. Each bad input gets the contract's
+// envelope, costs no DynamoDB call and changes nothing.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signToken } from '../../scripts/tokens.ts';
+import type { RequestSpec } from '../support/events.ts';
+import { type Harness, learning, startHarness } from '../support/harness.ts';
+
+let harness: Harness;
+let alice: string;
+let record: Record<string, unknown>;
+let id: string;
+
+beforeAll(async () => {
+  harness = await startHarness();
+  alice = await signToken({ sub: 'alice' });
+});
+afterAll(() => harness.close());
+beforeEach(async () => {
+  record = learning({ user_id: 'alice' });
+  id = String(record.learning_id);
+  await harness.put(record);
+});
+
+async function expectRefused(spec: Partial<RequestSpec>, status: number, detail?: string | RegExp) {
+  const answer = await harness.invoke({ learningId: id, token: alice, ...spec });
+  expect(answer.status).toBe(status);
+  expect(answer.headers['Content-Type']).toBe('application/json');
+  expect(typeof answer.body.detail).toBe('string');
+  expect(answer.body.error_code).toBe(
+    status === 422 ? 'VALIDATION_ERROR' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'NOT_FOUND',
+  );
+  if (typeof detail === 'string') expect(answer.body.detail).toBe(detail);
+  else if (detail) expect(answer.body.detail).toMatch(detail);
+  expect(harness.dynamoDbCalls()).toEqual([]);
+  expect(await harness.get(id)).toEqual(record);
+  return answer;
+}
+
+describe('path learning_id', () => {
+  it('empty: 422', async () => {
+    await expectRefused({ learningId: '', body: { content: {} } }, 422, 'learning_id must not be empty');
+  });
+  it('over 1024 UTF-8 bytes: 422; exactly 1024 bytes is accepted', async () => {
+    await expectRefused(
+      { learningId: 'é'.repeat(513), body: { content: {} } },
+      422,
+      'learning_id must be at most 1024 bytes',
+    );
+    const answer = await harness.invoke({ learningId: 'é'.repeat(512), token: alice, body: { content: {} } });
+    expect(answer.status).toBe(404);
+  });
+});
+
+describe('query db_id and table', () => {
+  it('unknown db_id: 404 naming it', async () => {
+    await expectRefused({ body: { content: {} }, query: { db_id: 'nope' } }, 404, "No database found with id 'nope'");
+  });
+  it('table without db_id: 422', async () => {
+    await expectRefused(
+      { body: { content: {} }, query: { table: 'agno_learnings' } },
+      422,
+      'The db_id query parameter is required when passing a table',
+    );
+  });
+  it('a table not configured for that database: 404, and the name is never used', async () => {
+    await expectRefused(
+      { body: { content: {} }, query: { db_id: 'analytics', table: 'agno_learnings' } },
+      404,
+      "No database with id 'analytics' has table 'agno_learnings'",
+    );
+  });
+});
+
+describe('Content-Type', () => {
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx', ''])('%j: 422', async (type) => {
+    await expectRefused(
+      { body: { content: {} }, headers: { 'content-type': type } },
+      422,
+      'Content-Type must be application/json',
+    );
+  });
+  it('with parameters, any case: accepted', async () => {
+    const answer = await harness.invoke({
+      learningId: id,
+      token: alice,
+      body: { content: { ok: true } },
+      headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+    });
+    expect(answer.status).toBe(200);
+  });
+});
+
+describe('body', () => {
+  it.each([
+    ['missing', undefined, 'Request body is required'],
+    ['empty', '', 'Request body is required'],
+    ['blank', '   ', 'Request body is required'],
+    ['malformed', '{"content": {', 'Request body is not valid JSON'],
+    ['an array', '[]', 'Request body must be a JSON object'],
+    ['a string', '"text"', 'Request body must be a JSON object'],
+    ['null', 'null', 'Request body must be a JSON object'],
+    ['a number', '42', 'Request body must be a JSON object'],
+  ])('%s: 422', async (_name, body, detail) => {
+    await expectRefused({ body }, 422, detail);
+  });
+
+  it('base64-encoded bodies are decoded first', async () => {
+    const answer = await harness.invoke({
+      learningId: id,
+      token: alice,
+      body: { content: { b64: 'yes' } },
+      base64: true,
+    });
+    expect(answer.status).toBe(200);
+    expect((await harness.get(id))?.content).toEqual({ b64: 'yes' });
+  });
+
+  it('content null: 422 with the contract detail', async () => {
+    await expectRefused(
+      { body: { content: null } },
+      422,
+      'content cannot be null; omit the field to leave it unchanged',
+    );
+  });
+  it.each([[[]], ['text'], [1], [true]])('content %j: 422', async (content) => {
+    await expectRefused({ body: { content } }, 422, 'content must be a JSON object');
+  });
+  it.each([[[]], ['text'], [1], [false]])('metadata %j: 422', async (metadata) => {
+    await expectRefused({ body: { metadata } }, 422, 'metadata must be a JSON object or null');
+  });
+
+  it.each([
+    'learning_id',
+    'learning_type',
+    'namespace',
+    'user_id',
+    'agent_id',
+    'team_id',
+    'workflow_id',
+    'session_id',
+    'entity_id',
+    'entity_type',
+    'created_at',
+    'updated_at',
+  ])('identity field %s: 422, reported as immutable', async (field) => {
+    const answer = await expectRefused(
+      { body: { content: {}, [field]: 'x' } },
+      422,
+      `Field '${field}' is immutable: only content and metadata can be updated`,
+    );
+    expect(answer.body.errors).toEqual([{ path: `body.${field}`, message: answer.body.detail }]);
+  });
+
+  it('unknown key: 422 naming it', async () => {
+    await expectRefused(
+      { body: { content: {}, colour: 'blue' } },
+      422,
+      "Unknown field 'colour': only content and metadata can be updated",
+    );
+  });
+
+  it.each([
+    ['__proto__ at the top', '{"__proto__": {"isAdmin": true}, "content": {}}', /__proto__/],
+    ['__proto__ nested', '{"content": {"a": {"__proto__": {"x": 1}}}}', /__proto__/],
+    ['constructor nested', '{"content": {"constructor": {"prototype": {}}}}', /constructor/],
+    ['constructor as a plain value', '{"metadata": {"constructor": 1}}', /constructor/],
+    ['prototype deep in a list', '{"content": {"l": [{"prototype": 1}]}}', /prototype/],
+  ])('forbidden key, %s: 422', async (_name, body, detail) => {
+    await expectRefused({ body }, 422, detail);
+  });
+});
+
+describe('values must fit DynamoDB', () => {
+  const nested = (levels: number): unknown => {
+    let value: unknown = {};
+    for (let level = 1; level < levels; level++) value = { n: value };
+    return value;
+  };
+
+  it('nesting: 32 levels are stored, 33 are a 422', async () => {
+    expect((await harness.invoke({ learningId: id, token: alice, body: { content: nested(32) } })).status).toBe(200);
+    record = (await harness.get(id)) ?? {};
+    await expectRefused({ body: { content: nested(33) } }, 422, /nested more than 32 levels/);
+  });
+
+  it.each([
+    ['too large', '{"content": {"n": 1e126}}', /outside DynamoDB's number range/],
+    ['too small', '{"content": {"n": 1e-131}}', /outside DynamoDB's number range/],
+    ['below double range', '{"content": {"n": 1e-400}}', /outside DynamoDB's number range/],
+    ['beyond double range', '{"content": {"n": 1e400}}', /outside DynamoDB's number range/],
+    ['39 significant digits', '{"content": {"n": 123456789012345678901234567890123456789}}', /38 significant digits/],
+  ])('a number %s: 422', async (_name, body, detail) => {
+    await expectRefused({ body }, 422, detail);
+  });
+
+  it('a lone surrogate in a string: 422 rather than a silently replaced character', async () => {
+    await expectRefused({ body: '{"content": {"s": "\\ud800"}}' }, 422, /not valid Unicode/);
+  });
+
+  it('content and metadata over 400 KB together: 413 before any call', async () => {
+    const half = 'x'.repeat(210 * 1024);
+    await expectRefused({ body: { content: { half }, metadata: { half } } }, 413, /maximum item size/);
+  });
+
+  it('a write that fits alone but not beside the stored attributes: 413 from DynamoDB, record unchanged', async () => {
+    const big = learning({ user_id: 'alice', content: { blob: 'y'.repeat(300 * 1024) } });
+    await harness.put(big);
+    const bigId = String(big.learning_id);
+    const answer = await harness.invoke({
+      learningId: bigId,
+      token: alice,
+      body: { metadata: { blob: 'z'.repeat(150 * 1024) } },
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.body.error_code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await harness.get(bigId)).toEqual(big);
+  });
+});
+
+describe('order of checks', () => {
+  it('authentication comes before the body: a bad body without a token is a 401', async () => {
+    const answer = await harness.invoke({
+      learningId: '',
+      token: null,
+      body: 'not json',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(answer.status).toBe(401);
+  });
+  it('validation comes before the database: a bad body on a missing record is a 422, not a 404', async () => {
+    await expectRefused({ learningId: 'does-not-exist', body: { content: null } }, 422);
+  });
+});

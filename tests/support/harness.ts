@@ -1,0 +1,104 @@
+// The real handler over a real dynalite started by the test run, on a free port.
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { vi } from 'vitest';
+import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
+import { type Config, loadConfig } from '../../lib/config.ts';
+import { createDocumentClient } from '../../lib/dynamodb.ts';
+import { LearningsRepository } from '../../lib/learnings-repository.ts';
+import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../../scripts/local-dynamodb.ts';
+import { DEV_JWT_SECRET } from '../../scripts/tokens.ts';
+import { httpEvent, lambdaContext, type RequestSpec } from './events.ts';
+
+export const TEST_ENV = {
+  JWT_ALGORITHMS: 'HS256',
+  JWT_VERIFICATION_KEY: DEV_JWT_SECRET,
+  LOG_REQUESTS: 'false',
+  LEARNINGS_DATABASES: JSON.stringify({ analytics: ['analytics_learnings', 'archived_learnings'] }),
+};
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+  raw: string;
+}
+
+export interface Harness {
+  config: Config;
+  /** DynamoDB calls made by the handler since the last reset. */
+  dynamoDbCalls(): string[];
+  invoke(spec: RequestSpec): Promise<HttpAnswer>;
+  put(item: Record<string, unknown>, table?: string): Promise<void>;
+  get(learningId: string, table?: string): Promise<Record<string, unknown> | undefined>;
+  /** Builds another handler on the same DynamoDB with other settings. */
+  withEnv(env: Record<string, string>): Harness;
+  close(): Promise<void>;
+}
+
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const dynamoDb = await startDynalite();
+  const setupClient = localClient(dynamoDb.endpoint);
+  for (const table of ['agno_learnings', 'analytics_learnings', 'archived_learnings']) {
+    await ensureLearningsTable(setupClient, table);
+  }
+  return harnessOn(dynamoDb, env);
+}
+
+function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harness {
+  const config = loadConfig({ ...TEST_ENV, DYNAMODB_ENDPOINT: dynamoDb.endpoint, ...env });
+  const documentClient = createDocumentClient(config.dynamoDb);
+  const send = vi.spyOn(documentClient, 'send');
+  const repository = new LearningsRepository(documentClient, { oldItemOnConditionFailure: false });
+  const handler = createUpdateLearningHandler(config, repository);
+  const testClient = createDocumentClient(config.dynamoDb);
+  return {
+    config,
+    dynamoDbCalls: () => send.mock.calls.map(([command]) => command.constructor.name),
+    invoke: async (spec) => {
+      send.mockClear();
+      const result = (await handler(httpEvent(spec), lambdaContext())) as APIGatewayProxyStructuredResultV2;
+      const raw = result.body ?? '';
+      return {
+        status: result.statusCode ?? 0,
+        headers: (result.headers ?? {}) as Record<string, string>,
+        body: raw === '' ? {} : JSON.parse(raw),
+        raw,
+      };
+    },
+    put: async (item, table = 'agno_learnings') => {
+      await testClient.send(new PutCommand({ TableName: table, Item: item }));
+    },
+    get: async (learningId, table = 'agno_learnings') => {
+      const { Item } = await testClient.send(
+        new GetCommand({ TableName: table, Key: { learning_id: learningId }, ConsistentRead: true }),
+      );
+      return Item;
+    },
+    withEnv: (overrides) => harnessOn(dynamoDb, { ...env, ...overrides }),
+    close: () => dynamoDb.close(),
+  };
+}
+
+let sequence = 0;
+/** A fresh learning id per test, so tests never see each other's records. */
+export function uniqueId(prefix = 'lrn'): string {
+  sequence += 1;
+  return `${prefix}_${process.pid}_${sequence}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function learning(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    learning_id: uniqueId(),
+    learning_type: 'user_profile',
+    namespace: 'user',
+    user_id: 'alice',
+    agent_id: 'agent-1',
+    workflow_id: 'wf-1',
+    content: { name: 'Alice', tags: ['a', 'b'] },
+    metadata: { source: 'test' },
+    created_at: 1_700_000_000,
+    updated_at: 1_700_000_000,
+    ...overrides,
+  };
+}

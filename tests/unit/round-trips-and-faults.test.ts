@@ -1,0 +1,191 @@
+// DynamoDB proper, simulated with aws-sdk-client-mock where only a mock can produce the case: the
+// ALL_OLD item on a failed condition, throttling, timeouts, broken answers. Calls are counted.
+import { ConditionalCheckFailedException, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { ADMIN_SCOPE, signToken } from '../../scripts/tokens.ts';
+import { httpEvent, lambdaContext, type RequestSpec } from '../support/events.ts';
+import { TEST_ENV } from '../support/harness.ts';
+
+const dynamoDb = mockClient(DynamoDBDocumentClient);
+// No DYNAMODB_ENDPOINT: DynamoDB proper, which returns the old item when a condition fails.
+const handler = createUpdateLearningHandler(loadConfig(TEST_ENV));
+let alice: string;
+let admin: string;
+
+beforeAll(async () => {
+  alice = await signToken({ sub: 'alice' });
+  admin = await signToken({ sub: 'root', scopes: [ADMIN_SCOPE] });
+});
+afterEach(() => dynamoDb.reset());
+
+const stored = {
+  learning_id: 'lrn_1',
+  learning_type: 'user_profile',
+  user_id: 'alice',
+  content: { a: 1 },
+  created_at: 1,
+  updated_at: 1,
+};
+
+async function invoke(spec: Partial<RequestSpec>) {
+  const result = (await handler(
+    httpEvent({ learningId: 'lrn_1', token: alice, body: { content: { b: 2 } }, ...spec }),
+    lambdaContext(),
+  )) as {
+    statusCode: number;
+    headers: Record<string, string>;
+    body: string;
+  };
+  return { status: result.statusCode, headers: result.headers, body: JSON.parse(result.body) };
+}
+
+function conditionFailed(item?: Record<string, unknown>) {
+  return new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    ...(item === undefined ? {} : { Item: marshall(item) }),
+  });
+}
+
+const calls = () => dynamoDb.calls().map((call) => call.args[0].constructor.name);
+
+describe('one DynamoDB call per outcome on DynamoDB proper', () => {
+  it('200: one UpdateItem, conditional on the caller owning the record, returning the new and the old item', async () => {
+    dynamoDb.on(UpdateCommand).resolves({ Attributes: { ...stored, content: { b: 2 } } });
+    const answer = await invoke({});
+    expect(answer.status).toBe(200);
+    expect(calls()).toEqual(['UpdateCommand']);
+    const input = dynamoDb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      TableName: 'agno_learnings',
+      Key: { learning_id: 'lrn_1' },
+      ConditionExpression: '#user_id = :caller',
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    expect(input?.ExpressionAttributeValues?.[':caller']).toBe('alice');
+  });
+
+  it('an admin write is conditional on the record existing, so nothing is ever created', async () => {
+    dynamoDb.on(UpdateCommand).resolves({ Attributes: stored });
+    await invoke({ token: admin });
+    const input = dynamoDb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toBe('attribute_exists(#learning_id)');
+    expect(input?.ExpressionAttributeValues).not.toHaveProperty(':caller');
+  });
+
+  it('404 for a record owned by someone else: one call, classified from the ALL_OLD item', async () => {
+    dynamoDb.on(UpdateCommand).rejects(conditionFailed({ ...stored, user_id: 'bob' }));
+    const answer = await invoke({});
+    expect(answer.status).toBe(404);
+    expect(calls()).toEqual(['UpdateCommand']);
+  });
+
+  it.each([
+    ['user_id NULL', { ...stored, user_id: null }],
+    ['user_id absent', { learning_id: 'lrn_1', content: {} }],
+  ])('403 for a record with no owner (%s): one call', async (_name, item) => {
+    dynamoDb.on(UpdateCommand).rejects(conditionFailed(item));
+    const answer = await invoke({});
+    expect(answer.status).toBe(403);
+    expect(calls()).toEqual(['UpdateCommand']);
+  });
+
+  it('404 for a record that does not exist (no old item): one call', async () => {
+    dynamoDb.on(UpdateCommand).rejects(conditionFailed());
+    expect((await invoke({})).status).toBe(404);
+    expect(calls()).toEqual(['UpdateCommand']);
+  });
+
+  it('an empty body costs one GetItem, strongly consistent', async () => {
+    dynamoDb.on(GetCommand).resolves({ Item: stored });
+    expect((await invoke({ body: {} })).status).toBe(200);
+    expect(calls()).toEqual(['GetCommand']);
+    expect(dynamoDb.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+  });
+
+  it.each<[string, Partial<RequestSpec>]>([
+    ['401', { token: null }],
+    ['403 scope', { token: 'scope' }],
+    ['422', { body: { content: null } }],
+    ['413', { body: { content: { big: 'x'.repeat(401 * 1024) } } }],
+    ['404 unknown db_id', { query: { db_id: 'nope' } }],
+  ])('%s costs no call', async (_name, spec) => {
+    const token = spec.token === 'scope' ? await signToken({ sub: 'alice', scopes: [] }) : spec.token;
+    await invoke({ ...spec, token });
+    expect(calls()).toEqual([]);
+  });
+});
+
+describe('DynamoDB failures', () => {
+  const serviceError = (name: string, message = 'x', status = 400) =>
+    new DynamoDBServiceException({
+      name,
+      $fault: status >= 500 ? 'server' : 'client',
+      message,
+      $metadata: { httpStatusCode: status },
+    });
+  const networkError = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.1:443`), { code });
+
+  it.each([
+    ['throttled (provisioned)', serviceError('ProvisionedThroughputExceededException')],
+    ['throttled (on demand)', serviceError('ThrottlingException')],
+    ['request limit', serviceError('RequestLimitExceeded')],
+    ['DynamoDB internal error', serviceError('InternalServerError', 'x', 500)],
+    ['a 503', serviceError('ServiceUnavailable', 'x', 503)],
+    ['a request timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' })],
+    ['a connection reset', networkError('ECONNRESET')],
+    ['a refused connection', networkError('ECONNREFUSED')],
+  ])('%s: 503 SERVICE_UNAVAILABLE with Retry-After', async (_name, error) => {
+    dynamoDb.on(UpdateCommand).rejects(error);
+    const answer = await invoke({});
+    expect(answer.status).toBe(503);
+    expect(answer.headers['Retry-After']).toBe('1');
+    expect(answer.body).toEqual({
+      detail: 'Service temporarily unavailable, retry later',
+      error_code: 'SERVICE_UNAVAILABLE',
+    });
+  });
+
+  it.each([
+    ['an unexpected validation error', serviceError('ValidationException', 'Invalid UpdateExpression: secret detail')],
+    ['a missing table', serviceError('ResourceNotFoundException', 'Requested resource not found: agno_learnings')],
+    ['a malformed answer', new SyntaxError('Unexpected token < in JSON at position 0')],
+    ['anything else', new Error('arn:aws:dynamodb:us-east-1:123:table/secret stack')],
+  ])('%s: 500 with no internal text', async (_name, error) => {
+    dynamoDb.on(UpdateCommand).rejects(error);
+    const answer = await invoke({});
+    expect(answer.status).toBe(500);
+    expect(answer.body).toEqual({ detail: 'Internal server error', error_code: 'INTERNAL_SERVER_ERROR' });
+  });
+
+  it('an UpdateItem answer without the updated item: 500', async () => {
+    dynamoDb.on(UpdateCommand).resolves({});
+    expect((await invoke({})).status).toBe(500);
+  });
+
+  it("DynamoDB's item size refusal: 413", async () => {
+    dynamoDb
+      .on(UpdateCommand)
+      .rejects(serviceError('ValidationException', 'Item size to update has exceeded the maximum allowed size'));
+    const answer = await invoke({});
+    expect(answer.status).toBe(413);
+    expect(answer.body.error_code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('a failure of the classifying read is reported like any other DynamoDB failure', async () => {
+    dynamoDb.on(GetCommand).rejects(serviceError('ThrottlingException'));
+    expect((await invoke({ body: {} })).status).toBe(503);
+  });
+
+  it('the service answers again once DynamoDB recovers', async () => {
+    dynamoDb.on(UpdateCommand).rejectsOnce(serviceError('ThrottlingException')).resolves({ Attributes: stored });
+    expect((await invoke({})).status).toBe(503);
+    expect((await invoke({})).status).toBe(200);
+  });
+});

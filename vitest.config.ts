@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+import { DEV_JWT_SECRET } from './scripts/tokens.ts';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    // The handler module builds its configuration at import, as it does at a Lambda cold start.
+    env: {
+      JWT_ALGORITHMS: 'HS256',
+      JWT_VERIFICATION_KEY: DEV_JWT_SECRET,
+      LOG_REQUESTS: 'false',
+      AWS_REGION: 'us-east-1',
+    },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
