@@ -4,6 +4,7 @@ import { DEV_JWT_SECRET } from './scripts/tokens.ts';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    reporters: ['default', './tests/support/summary-reporter.ts'],
     // The handler module builds its configuration at import, as it does at a Lambda cold start.
     env: {
       JWT_ALGORITHMS: 'HS256',

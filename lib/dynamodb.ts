@@ -32,7 +32,12 @@ export function createDocumentClient(config: DynamoDbConfig): DynamoDBDocumentCl
   const client = new DynamoDBClient({
     region: config.region,
     maxAttempts: config.maxAttempts,
-    requestHandler: { connectionTimeout: config.connectTimeoutMs, requestTimeout: config.requestTimeoutMs },
+    requestHandler: {
+      connectionTimeout: config.connectTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // Without it the SDK only logs a warning and keeps waiting on a DynamoDB that does not answer.
+      throwOnRequestTimeout: true,
+    },
     ...(config.endpoint === undefined
       ? {}
       : {

@@ -1,0 +1,81 @@
+// A bad configuration fails at init, naming the variable; a good one is read as documented.
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../lib/config.ts';
+
+const SECRET = 'x'.repeat(32);
+const base = { JWT_ALGORITHMS: 'HS256', JWT_VERIFICATION_KEY: SECRET };
+const rsaPem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString();
+const ecPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString();
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(base);
+    expect(config.defaultTable).toBe('agno_learnings');
+    expect(config.databases.size).toBe(0);
+    expect(config.jwt).toMatchObject({
+      userIdClaim: 'sub',
+      scopesClaim: 'scopes',
+      leewaySeconds: 10,
+      issuer: undefined,
+      audience: undefined,
+    });
+    expect(config.authorization).toEqual({ adminScope: 'agent_os:admin', requiredScope: 'learnings:write' });
+    expect(config.dynamoDb).toMatchObject({ region: 'us-east-1', endpoint: undefined, maxAttempts: 3 });
+  });
+
+  it('RS256 is the default algorithm, so a deployment without a key fails at init', () => {
+    expect(() => loadConfig({})).toThrow(/JWT_VERIFICATION_KEY is required/);
+    expect(loadConfig({ JWT_VERIFICATION_KEY: rsaPem }).jwt.algorithms).toEqual(['RS256']);
+  });
+
+  it('reads databases, an empty REQUIRED_SCOPE as disabled, audiences as a list, and PEM keys with escaped newlines', () => {
+    const config = loadConfig({
+      JWT_VERIFICATION_KEY: rsaPem.replaceAll('\n', '\\n'),
+      JWT_ALGORITHMS: 'RS256, PS256',
+      LEARNINGS_DATABASES: '{"analytics":["analytics_learnings","archived_learnings"]}',
+      REQUIRED_SCOPE: '',
+      JWT_AUDIENCE: 'a, b',
+    });
+    expect(config.databases.get('analytics')).toEqual(['analytics_learnings', 'archived_learnings']);
+    expect(config.authorization.requiredScope).toBeUndefined();
+    expect(config.jwt.audience).toEqual(['a', 'b']);
+    expect(config.jwt.keySource).toMatchObject({ kind: 'public-key' });
+  });
+
+  it.each([
+    [{ JWT_ALGORITHMS: 'none' }, /JWT_ALGORITHMS has unsupported algorithm 'none'/],
+    [{ JWT_ALGORITHMS: 'HS256,RS256' }, /JWT_ALGORITHMS must not mix HMAC/],
+    [{ JWT_ALGORITHMS: ' , ' }, /JWT_ALGORITHMS must name at least one algorithm/],
+    [{ JWT_VERIFICATION_KEY: 'short' }, /JWT_VERIFICATION_KEY must be at least 32 bytes/],
+    [{ JWT_ALGORITHMS: 'HS512' }, /JWT_VERIFICATION_KEY must be at least 64 bytes/],
+    [{ JWT_ALGORITHMS: 'RS256' }, /JWT_VERIFICATION_KEY must be a PEM-encoded public key/],
+    [
+      { JWT_ALGORITHMS: 'ES256', JWT_VERIFICATION_KEY: rsaPem },
+      /JWT_VERIFICATION_KEY is a rsa key, which cannot verify ES256/,
+    ],
+    [
+      { JWT_ALGORITHMS: 'RS256', JWT_VERIFICATION_KEY: ecPem },
+      /JWT_VERIFICATION_KEY is a ec key, which cannot verify RS256/,
+    ],
+    [{ LEARNINGS_TABLE: 'a' }, /LEARNINGS_TABLE has an invalid DynamoDB table name/],
+    [{ LEARNINGS_DATABASES: 'not json' }, /LEARNINGS_DATABASES must be a JSON object/],
+    [{ LEARNINGS_DATABASES: '["t1"]' }, /LEARNINGS_DATABASES must be a JSON object/],
+    [{ LEARNINGS_DATABASES: '{"db":[]}' }, /LEARNINGS_DATABASES must map 'db' to a non-empty array/],
+    [
+      { LEARNINGS_DATABASES: '{"db":["bad name!"]}' },
+      /LEARNINGS_DATABASES \('db'\) has an invalid DynamoDB table name/,
+    ],
+    [{ JWT_LEEWAY_SECONDS: '-1' }, /JWT_LEEWAY_SECONDS must be an integer from 0 to 300/],
+    [{ DYNAMODB_REQUEST_TIMEOUT_MS: 'soon' }, /DYNAMODB_REQUEST_TIMEOUT_MS must be an integer/],
+    [{ DYNAMODB_ENDPOINT: 'not a url' }, /DYNAMODB_ENDPOINT must be a URL/],
+    [{ ADMIN_SCOPE: ' ' }, /ADMIN_SCOPE must not be empty/],
+  ])('%j fails at init', (env, message) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+  });
+});
