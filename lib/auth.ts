@@ -1,10 +1,19 @@
 // Who is calling: the bearer token is verified here (jose), and its claims become a Principal.
-// Every failure is a 401 with a short, stable detail: no library message or token content leaks out.
+// Every failure is a 401 with a short, stable detail: no library message or token content leaks out
+// (a 503 when the identity provider's keys are out of reach).
 
 import type { webcrypto } from 'node:crypto';
-import { importSPKI, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  importSPKI,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
 import type { AuthorizationConfig, JwtAlgorithm, JwtConfig } from './config.ts';
-import { ForbiddenError, UnauthenticatedError } from './errors.ts';
+import { AppError, ForbiddenError, UnauthenticatedError } from './errors.ts';
+import { createRemoteKeySet } from './jwks.ts';
 
 export interface Principal {
   userId: string;
@@ -38,7 +47,7 @@ export function bearerToken(authorization: string | undefined): string {
  * algorithm and reused: importing a key costs more than verifying a signature with it.
  */
 export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
-  const getKey = cachedKeyResolver(jwt);
+  const getKey = keyResolver(jwt);
   const options = {
     algorithms: jwt.algorithms,
     clockTolerance: jwt.leewaySeconds,
@@ -62,9 +71,25 @@ export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
   };
 }
 
-function cachedKeyResolver(jwt: JwtConfig): JWTVerifyGetKey {
+function keyResolver({ keySource }: JwtConfig): JWTVerifyGetKey {
+  switch (keySource.kind) {
+    case 'jwks-file':
+      return createLocalJWKSet(keySource.jwks);
+    case 'jwks-url':
+      return createRemoteKeySet(keySource.url, keySource);
+    case 'api-gateway':
+      return () => {
+        throw new Error('tokens are verified by API Gateway in this configuration');
+      };
+    default:
+      return cachedKeyImports(keySource);
+  }
+}
+
+function cachedKeyImports(
+  keySource: { kind: 'secret'; secret: Uint8Array } | { kind: 'public-key'; pem: string },
+): JWTVerifyGetKey {
   const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
-  const { keySource } = jwt;
   const importKey = (algorithm: JwtAlgorithm): Promise<webcrypto.CryptoKey> =>
     keySource.kind === 'secret'
       ? crypto.subtle.importKey('raw', keySource.secret, { name: 'HMAC', hash: HMAC_HASH[algorithm] ?? '' }, false, [
@@ -84,7 +109,9 @@ function cachedKeyResolver(jwt: JwtConfig): JWTVerifyGetKey {
   };
 }
 
-function tokenError(error: unknown): UnauthenticatedError {
+function tokenError(error: unknown): AppError {
+  // Our own failures (the identity provider's JWKS out of reach) keep their meaning.
+  if (error instanceof AppError) return error;
   if (error instanceof joseErrors.JWTExpired) return new UnauthenticatedError('Token has expired');
   if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf') {
     return new UnauthenticatedError('Token is not yet valid');
@@ -107,6 +134,22 @@ function scopesFromClaim(claim: unknown): string[] {
   if (typeof claim === 'string') return claim.split(' ').filter((scope) => scope !== '');
   if (Array.isArray(claim) && claim.every((scope) => typeof scope === 'string')) return claim;
   throw new UnauthenticatedError('Invalid token scopes');
+}
+
+/**
+ * Claims that API Gateway's JWT authorizer verified, from a payload 2.0 event. The authorizer flattens
+ * array claims into one string, "[a b c]": the brackets are dropped so scopes read as a list again.
+ */
+export function claimsFromApiGateway(
+  authorizerClaims: Record<string, string | number | boolean | string[]> | undefined,
+): JWTPayload {
+  if (authorizerClaims === undefined) throw new UnauthenticatedError('Authorization header missing');
+  const claims: JWTPayload = {};
+  for (const [name, value] of Object.entries(authorizerClaims)) {
+    claims[name] =
+      typeof value === 'string' && value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
+  }
+  return claims;
 }
 
 /** Admins may do anything; everyone else needs the write scope, when one is configured. */

@@ -1,6 +1,8 @@
 // Configuration: read from the environment once, at cold start, and validated there, so that a bad
 // deployment fails at init with a message naming the variable instead of failing every request.
 import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { JSONWebKeySet } from 'jose';
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const PUBLIC_KEY_ALGORITHMS = [
@@ -18,8 +20,14 @@ export const PUBLIC_KEY_ALGORITHMS = [
 
 export type JwtAlgorithm = (typeof HMAC_ALGORITHMS)[number] | (typeof PUBLIC_KEY_ALGORITHMS)[number];
 
-/** Where verification keys come from: an HMAC secret or one PEM public key. */
-export type JwtKeySource = { kind: 'secret'; secret: Uint8Array } | { kind: 'public-key'; pem: string };
+/** Where verification keys come from. */
+export type JwtKeySource =
+  | { kind: 'secret'; secret: Uint8Array }
+  | { kind: 'public-key'; pem: string }
+  | { kind: 'jwks-file'; jwks: JSONWebKeySet }
+  | { kind: 'jwks-url'; url: URL; timeoutMs: number; cooldownMs: number; maxAgeMs: number }
+  /** JWT_CLAIMS_FROM_API_GATEWAY: API Gateway's JWT authorizer verified the token already. */
+  | { kind: 'api-gateway' };
 
 export interface JwtConfig {
   algorithms: JwtAlgorithm[];
@@ -96,7 +104,7 @@ function loadJwtConfig(env: Env): JwtConfig {
   const algorithms = parseAlgorithms(env.JWT_ALGORITHMS ?? 'RS256');
   return {
     algorithms,
-    keySource: parseKeySource(env.JWT_VERIFICATION_KEY, algorithms),
+    keySource: parseKeySource(env, algorithms),
     userIdClaim: nonEmpty('JWT_USER_ID_CLAIM', env.JWT_USER_ID_CLAIM ?? 'sub'),
     scopesClaim: nonEmpty('JWT_SCOPES_CLAIM', env.JWT_SCOPES_CLAIM ?? 'scopes'),
     leewaySeconds: integer('JWT_LEEWAY_SECONDS', env.JWT_LEEWAY_SECONDS, 10, 0, 300),
@@ -129,9 +137,61 @@ export function isHmacAlgorithm(algorithm: string): boolean {
   return algorithm.startsWith('HS');
 }
 
-function parseKeySource(raw: string | undefined, algorithms: readonly JwtAlgorithm[]): JwtKeySource {
+const KEY_VARIABLES = ['JWT_VERIFICATION_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE'] as const;
+
+function parseKeySource(env: Env, algorithms: readonly JwtAlgorithm[]): JwtKeySource {
+  if (env.JWT_CLAIMS_FROM_API_GATEWAY === 'true') return { kind: 'api-gateway' };
+  const given = KEY_VARIABLES.filter((variable) => optionalValue(env[variable]) !== undefined);
+  if (given.length !== 1) {
+    throw new ConfigError(
+      'JWT_VERIFICATION_KEY',
+      given.length === 0
+        ? 'is required (or JWT_JWKS_URL, or JWT_JWKS_FILE)'
+        : `conflicts: set only one of ${given.join(', ')}`,
+    );
+  }
+  if (given[0] === 'JWT_VERIFICATION_KEY') return parseVerificationKey(env.JWT_VERIFICATION_KEY ?? '', algorithms);
+  // A key set may hold symmetric ("oct") keys; HMAC with keys from a shared document is key confusion.
+  if (algorithms.some(isHmacAlgorithm)) {
+    throw new ConfigError('JWT_ALGORITHMS', `must be public-key algorithms with ${given[0]}`);
+  }
+  return given[0] === 'JWT_JWKS_URL' ? parseJwksUrl(env) : parseJwksFile(env.JWT_JWKS_FILE ?? '');
+}
+
+function parseJwksUrl(env: Env): JwtKeySource {
+  const raw = env.JWT_JWKS_URL?.trim() ?? '';
+  if (!URL.canParse(raw)) throw new ConfigError('JWT_JWKS_URL', `must be a URL, got '${raw}'`);
+  const url = new URL(raw);
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ConfigError('JWT_JWKS_URL', 'must use https (plain http only on a loopback address)');
+  }
+  return {
+    kind: 'jwks-url',
+    url,
+    timeoutMs: integer('JWT_JWKS_TIMEOUT_MS', env.JWT_JWKS_TIMEOUT_MS, 2000, 1, 30_000),
+    cooldownMs: 1000 * integer('JWT_JWKS_COOLDOWN_SECONDS', env.JWT_JWKS_COOLDOWN_SECONDS, 30, 0, 3600),
+    maxAgeMs: 1000 * integer('JWT_JWKS_CACHE_SECONDS', env.JWT_JWKS_CACHE_SECONDS, 600, 0, 86_400),
+  };
+}
+
+function parseJwksFile(path: string): JwtKeySource {
+  let jwks: unknown;
+  try {
+    jwks = JSON.parse(readFileSync(path.trim(), 'utf8'));
+  } catch {
+    throw new ConfigError('JWT_JWKS_FILE', `must name a readable JSON file, got '${path}'`);
+  }
+  const keys = (jwks as { keys?: unknown })?.keys;
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw new ConfigError('JWT_JWKS_FILE', 'must hold a JWKS: {"keys": [...]}');
+  if (keys.some((key) => key?.kty === 'oct'))
+    throw new ConfigError('JWT_JWKS_FILE', 'must not hold symmetric (oct) keys');
+  return { kind: 'jwks-file', jwks: jwks as JSONWebKeySet };
+}
+
+function parseVerificationKey(raw: string, algorithms: readonly JwtAlgorithm[]): JwtKeySource {
   const variable = 'JWT_VERIFICATION_KEY';
-  if (raw === undefined || raw.trim() === '') throw new ConfigError(variable, 'is required');
   if (algorithms.every(isHmacAlgorithm)) {
     const secret = new TextEncoder().encode(raw);
     const needed = Math.max(...algorithms.map((algorithm) => MIN_SECRET_BYTES[algorithm] ?? 32));

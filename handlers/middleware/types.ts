@@ -3,8 +3,16 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Principal } from '../../lib/auth.ts';
 import type { UpdateLearningCommand } from '../../lib/update-learning.ts';
 
-/** After the body parser, `body` holds the parsed JSON rather than text. */
-export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
+/**
+ * A payload 2.0 event. After the body parser, `body` holds the parsed JSON rather than text; with API
+ * Gateway's JWT authorizer in front, the request context carries its claims.
+ */
+export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body' | 'requestContext'> & {
+  body?: unknown;
+  requestContext: APIGatewayProxyEventV2['requestContext'] & {
+    authorizer?: { jwt?: { claims?: Record<string, string | number | boolean | string[]> } };
+  };
+};
 
 export interface RequestContext extends Context {
   /** Set by authenticate. */

@@ -1,0 +1,73 @@
+// Keys from an identity provider's remote JWKS (Cognito, Auth0, any OIDC issuer), cached per container.
+// Unlike jose's own remote set, a failed refresh never throws away keys that worked: when the JWKS
+// endpoint is down, tokens signed with known keys keep verifying; only a token whose key was never seen
+// waits for the endpoint.
+import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey, errors as joseErrors } from 'jose';
+import { ServiceUnavailableError } from './errors.ts';
+
+export interface RemoteKeySetOptions {
+  /** Deadline of one fetch of the JWKS. */
+  timeoutMs: number;
+  /** An unknown kid triggers a refetch at most once per this period. */
+  cooldownMs: number;
+  /** Keys older than this are refreshed in the background while still in use. */
+  maxAgeMs: number;
+  fetch?: typeof fetch;
+}
+
+export class JwksUnavailableError extends ServiceUnavailableError {
+  override readonly name: string = 'JwksUnavailableError';
+}
+
+export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): JWTVerifyGetKey {
+  const fetchImpl = options.fetch ?? fetch;
+  let keys: ReturnType<typeof createLocalJWKSet> | undefined;
+  let fetchedAt = Number.NEGATIVE_INFINITY;
+  let attemptedAt = Number.NEGATIVE_INFINITY;
+  let pending: Promise<void> | undefined;
+
+  const refresh = (): Promise<void> => {
+    pending ??= (async () => {
+      attemptedAt = Date.now();
+      try {
+        const response = await fetchImpl(url, {
+          headers: { accept: 'application/json, application/jwk-set+json' },
+          redirect: 'error',
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+        if (response.status !== 200) throw new Error(`JWKS answered ${response.status}`);
+        const jwks = (await response.json()) as JSONWebKeySet;
+        if (!Array.isArray(jwks?.keys)) throw new Error('JWKS has no keys array');
+        keys = createLocalJWKSet(jwks);
+        fetchedAt = Date.now();
+      } finally {
+        pending = undefined;
+      }
+    })();
+    return pending;
+  };
+
+  return async (header, token) => {
+    if (keys === undefined) {
+      try {
+        await refresh();
+      } catch (error) {
+        throw new JwksUnavailableError({ cause: error });
+      }
+    }
+    const now = Date.now();
+    if (now - fetchedAt > options.maxAgeMs && now - attemptedAt > options.cooldownMs) {
+      refresh().catch(() => undefined);
+    }
+    const current = keys as NonNullable<typeof keys>;
+    try {
+      return await current(header, token);
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey) || Date.now() - attemptedAt < options.cooldownMs)
+        throw error;
+      // A kid we have not seen: the provider may have rotated its keys.
+      await refresh().catch(() => undefined);
+      return (keys ?? current)(header, token);
+    }
+  };
+}
