@@ -20,6 +20,15 @@ const esbuildOptions = {
 };
 
 // serverless-esbuild reads only this file when it is configured (custom.esbuild.config), so its own
-// options live here too: an .mjs file, so Lambda loads it as ESM, and nothing left out of the bundle.
-module.exports = () => ({ ...esbuildOptions, outputFileExtension: '.mjs', exclude: [] });
+// options live here too: nothing left out of the bundle, and an .mjs file, which Lambda loads as ESM.
+// `sls invoke local` loads only .js/.cjs handlers: for it the bundle is .js, which this repository's
+// package.json ("type": "module") marks as ESM.
+// ESBUILD_WORK_FOLDER lets concurrent runs (tests starting serverless-offline beside a package step)
+// build in folders of their own.
+module.exports = (serverless) => ({
+  ...esbuildOptions,
+  outputFileExtension: serverless?.processedInput?.commands?.join(' ') === 'invoke local' ? '.js' : '.mjs',
+  exclude: [],
+  outputWorkFolder: process.env.ESBUILD_WORK_FOLDER ?? '.esbuild',
+});
 module.exports.esbuildOptions = esbuildOptions;

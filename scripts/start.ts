@@ -23,7 +23,8 @@ if (env.JWT_VERIFICATION_KEY === undefined) {
 let dynamoDb: LocalDynamoDb | undefined;
 if (env.DYNAMODB_ENDPOINT === undefined) {
   mkdirSync('.local-data', { recursive: true });
-  dynamoDb = await startDynalite({ path: '.local-data/dynamodb' });
+  // A fixed port, so that `npm run invoke` and other tools find it.
+  dynamoDb = await startDynalite({ path: '.local-data/dynamodb', port: Number(process.env.DYNALITE_PORT ?? 8000) });
   env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
 }
 const config = loadConfig(env);

@@ -10,6 +10,8 @@ export interface RequestSpec {
   headers?: Record<string, string>;
   query?: Record<string, string>;
   base64?: boolean;
+  /** Claims as API Gateway's JWT authorizer would pass them. */
+  authorizerClaims?: Record<string, string | number | boolean | string[]>;
 }
 
 export function httpEvent({
@@ -19,6 +21,7 @@ export function httpEvent({
   headers = {},
   query,
   base64 = false,
+  authorizerClaims,
 }: RequestSpec): APIGatewayProxyEventV2 {
   const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   const allHeaders: Record<string, string> = { 'content-type': 'application/json', ...headers };
@@ -43,6 +46,7 @@ export function httpEvent({
       stage: '$default',
       time: new Date().toISOString(),
       timeEpoch: Date.now(),
+      ...(authorizerClaims === undefined ? {} : { authorizer: { jwt: { claims: authorizerClaims, scopes: [] } } }),
     },
     ...(text === undefined ? {} : { body: base64 ? Buffer.from(text).toString('base64') : text }),
     isBase64Encoded: base64,

@@ -1,6 +1,6 @@
 // The real handler over a real dynalite started by the test run, on a free port.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { vi } from 'vitest';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { type Config, loadConfig } from '../../lib/config.ts';
@@ -29,6 +29,7 @@ export interface Harness {
   /** DynamoDB calls made by the handler since the last reset. */
   dynamoDbCalls(): string[];
   invoke(spec: RequestSpec): Promise<HttpAnswer>;
+  invokeEvent(event: APIGatewayProxyEventV2): Promise<HttpAnswer>;
   put(item: Record<string, unknown>, table?: string): Promise<void>;
   get(learningId: string, table?: string): Promise<Record<string, unknown> | undefined>;
   /** Builds another handler on the same DynamoDB with other settings. */
@@ -52,20 +53,22 @@ function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harnes
   const repository = new LearningsRepository(documentClient, { oldItemOnConditionFailure: false });
   const handler = createUpdateLearningHandler(config, repository);
   const testClient = createDocumentClient(config.dynamoDb);
+  const invokeEvent = async (event: APIGatewayProxyEventV2): Promise<HttpAnswer> => {
+    send.mockClear();
+    const result = (await handler(event, lambdaContext())) as APIGatewayProxyStructuredResultV2;
+    const raw = result.body ?? '';
+    return {
+      status: result.statusCode ?? 0,
+      headers: (result.headers ?? {}) as Record<string, string>,
+      body: raw === '' ? {} : JSON.parse(raw),
+      raw,
+    };
+  };
   return {
     config,
     dynamoDbCalls: () => send.mock.calls.map(([command]) => command.constructor.name),
-    invoke: async (spec) => {
-      send.mockClear();
-      const result = (await handler(httpEvent(spec), lambdaContext())) as APIGatewayProxyStructuredResultV2;
-      const raw = result.body ?? '';
-      return {
-        status: result.statusCode ?? 0,
-        headers: (result.headers ?? {}) as Record<string, string>,
-        body: raw === '' ? {} : JSON.parse(raw),
-        raw,
-      };
-    },
+    invoke: (spec) => invokeEvent(httpEvent(spec)),
+    invokeEvent,
     put: async (item, table = 'agno_learnings') => {
       await testClient.send(new PutCommand({ TableName: table, Item: item }));
     },

@@ -1,5 +1,6 @@
 // serverless-offline with the project's real serverless.yml, on free ports, for end-to-end tests over HTTP.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 
 export interface RunningOffline {
@@ -26,6 +27,7 @@ export async function startOffline(env: Record<string, string>): Promise<Running
       SLS_NOTIFICATIONS_MODE: 'off',
       PORT: String(port),
       OFFLINE_LAMBDA_PORT: String(await freePort()),
+      ESBUILD_WORK_FOLDER: `.esbuild-test-${port}`,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,11 +51,13 @@ export async function startOffline(env: Record<string, string>): Promise<Running
     baseUrl: `http://127.0.0.1:${port}`,
     output: () => output,
     stop: async () => {
-      if (child.exitCode !== null || child.pid === undefined) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(-child.pid, 'SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-      if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+      if (child.exitCode === null && child.pid !== undefined) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        process.kill(-child.pid, 'SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+      }
+      await rm(`.esbuild-test-${port}`, { recursive: true, force: true });
     },
   };
 }

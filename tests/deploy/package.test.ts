@@ -1,0 +1,157 @@
+// `sls package --stage prod` with no AWS credentials, and what the generated CloudFormation template
+// promises: runtime, route, least-privilege IAM, a protected table, one bundled file.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zipEntries } from '../../scripts/zip.ts';
+
+type Template = {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; [key: string]: unknown }>;
+  Conditions?: Record<string, unknown>;
+};
+
+const work = await mkdtemp(join(tmpdir(), 'package-test-'));
+const env = {
+  ...process.env,
+  SLS_TELEMETRY_DISABLED: '1',
+  SLS_NOTIFICATIONS_MODE: 'off',
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+  AWS_PROFILE: 'none',
+};
+
+async function packageStack(name: string, params: string[]): Promise<{ template: Template; zip: Buffer }> {
+  const out = join(work, name);
+  await promisify(execFile)(
+    'node_modules/.bin/sls',
+    ['package', '--stage', 'prod', '--package', out, ...params.map((param) => `--param=${param}`)],
+    {
+      env: { ...env, ESBUILD_WORK_FOLDER: join(work, `esbuild-${name}`) },
+    },
+  );
+  return {
+    template: JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8')),
+    zip: await readFile(join(out, 'updateLearning.zip')),
+  };
+}
+
+let standard: { template: Template; zip: Buffer };
+let existingTables: { template: Template; zip: Buffer };
+
+beforeAll(async () => {
+  // One after the other: serverless-esbuild stages every zip in ./.serverless, whatever --package says.
+  standard = await packageStack('standard', []);
+  existingTables = await packageStack('existing', [
+    'createTable=false',
+    'learningsTable=team_learnings',
+    'learningsDatabases={"analytics":["analytics_learnings","archived_learnings"]}',
+  ]);
+}, 120_000);
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+const resourcesOfType = (template: Template, type: string) =>
+  Object.values(template.Resources).filter((resource) => resource.Type === type);
+const tableArn = (table: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':dynamodb:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:table/${table}`,
+    ],
+  ],
+});
+function dynamoDbStatements(template: Template) {
+  const [role] = resourcesOfType(template, 'AWS::IAM::Role');
+  const policies = role?.Properties.Policies as {
+    PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] };
+  }[];
+  return policies
+    .flatMap((policy) => policy.PolicyDocument.Statement)
+    .filter((statement) => statement.Action.some((action) => action.startsWith('dynamodb:')));
+}
+
+describe('the production package', () => {
+  it('is one Node 22 arm64 function, 512 MB, 10 s, running a single bundled ESM file', () => {
+    const [fn] = resourcesOfType(standard.template, 'AWS::Lambda::Function');
+    expect(fn?.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      MemorySize: 512,
+      Timeout: 10,
+      Handler: 'handlers/update-learning.handler',
+    });
+    const entries = zipEntries(standard.zip);
+    expect(entries.map((entry) => entry.name)).toEqual(['handlers/update-learning.mjs']);
+    const code = entries[0]?.content().toString('utf8') ?? '';
+    expect(code.length).toBeGreaterThan(100_000);
+    expect(code.includes('sourceMappingURL')).toBe(false);
+    // Minified: a few very long lines (esbuild keeps the newlines inside template strings).
+    expect(code.length / code.split('\n').length).toBeGreaterThan(2000);
+  });
+
+  it('routes PATCH /learnings/{learning_id} of an HTTP API to it, with default route throttling', () => {
+    const routes = resourcesOfType(standard.template, 'AWS::ApiGatewayV2::Route').map(
+      (route) => route.Properties.RouteKey,
+    );
+    expect(routes).toEqual(['PATCH /learnings/{learning_id}']);
+    const [stage] = resourcesOfType(standard.template, 'AWS::ApiGatewayV2::Stage');
+    expect(stage?.Properties.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 1000, ThrottlingRateLimit: 500 });
+  });
+
+  it('may call exactly UpdateItem and GetItem, on exactly the default table', () => {
+    expect(dynamoDbStatements(standard.template)).toEqual([
+      { Effect: 'Allow', Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], Resource: [tableArn('agno_learnings')] },
+    ]);
+  });
+
+  it('creates the table on demand, keyed by learning_id, with PITR, deletion protection and Retain', () => {
+    const table = standard.template.Resources.LearningsTable;
+    expect(table).toMatchObject({
+      Type: 'AWS::DynamoDB::Table',
+      Condition: 'CreateLearningsTable',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(table?.Properties).toMatchObject({
+      TableName: 'agno_learnings',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'learning_id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'learning_id', AttributeType: 'S' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+    expect(standard.template.Conditions?.CreateLearningsTable).toEqual({ 'Fn::Equals': ['true', 'true'] });
+  });
+
+  it('sets log retention and keeps identity settings out of the template (resolved from SSM at deploy time)', () => {
+    const [logGroup] = resourcesOfType(standard.template, 'AWS::Logs::LogGroup');
+    expect(logGroup?.Properties.RetentionInDays).toBe(365);
+    const [fn] = resourcesOfType(standard.template, 'AWS::Lambda::Function');
+    const variables =
+      (fn?.Properties.Environment as { Variables: Record<string, string> } | undefined)?.Variables ?? {};
+    expect(variables.JWT_JWKS_URL).toBe('{{resolve:ssm:/agno-update-learning/prod/jwt-jwks-url}}');
+    expect(variables.JWT_VERIFICATION_KEY).toBe('');
+    expect(variables.JWT_CLAIMS_FROM_API_GATEWAY).toBe('false');
+  });
+});
+
+describe('with an existing table and extra databases', () => {
+  it('does not create a table, and may touch exactly the configured tables', () => {
+    expect(existingTables.template.Conditions?.CreateLearningsTable).toEqual({ 'Fn::Equals': ['false', 'true'] });
+    expect(dynamoDbStatements(existingTables.template)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+        Resource: [tableArn('team_learnings'), tableArn('analytics_learnings'), tableArn('archived_learnings')],
+      },
+    ]);
+  });
+});

@@ -1,0 +1,192 @@
+// Keys from an identity provider's JWKS: served on loopback by the test, with RS256 and ES256 keys,
+// rotation, an endpoint that goes down, and the refusals that must hold whatever the key source.
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, SignJWT } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Harness, learning, startHarness } from '../support/harness.ts';
+import {
+  AUDIENCE,
+  type IdentityProvider,
+  ISSUER,
+  signingKey,
+  startIdentityProvider,
+} from '../support/identity-provider.ts';
+
+const rsa = signingKey('rsa-1', 'RS256');
+const ec = signingKey('ec-1', 'ES256');
+let harness: Harness;
+let provider: IdentityProvider;
+let id: string;
+
+const jwksEnv = (overrides: Record<string, string> = {}) => ({
+  JWT_VERIFICATION_KEY: '',
+  JWT_ALGORITHMS: 'RS256,ES256',
+  JWT_JWKS_URL: provider.jwksUrl,
+  JWT_ISSUER: ISSUER,
+  JWT_AUDIENCE: AUDIENCE,
+  ...overrides,
+});
+
+beforeAll(async () => {
+  harness = await startHarness();
+  provider = await startIdentityProvider([rsa, ec]);
+});
+afterAll(async () => {
+  await provider.close();
+  await harness.close();
+});
+beforeEach(async () => {
+  provider.published = [rsa, ec];
+  provider.down = false;
+  provider.fetches = 0;
+  const record = learning({ user_id: 'alice' });
+  id = String(record.learning_id);
+  await harness.put(record);
+});
+
+const update = (target: Harness, token: string) =>
+  target.invoke({ learningId: id, token, body: { content: { via: 'jwks' } } });
+
+describe('a remote JWKS', () => {
+  it('verifies RS256 and ES256 tokens, fetching the key set once', async () => {
+    const service = harness.withEnv(jwksEnv());
+    expect((await update(service, await provider.sign(rsa))).status).toBe(200);
+    expect((await update(service, await provider.sign(ec))).status).toBe(200);
+    expect(provider.fetches).toBe(1);
+  });
+
+  it('follows a key rotation: an unknown kid refetches the set', async () => {
+    const service = harness.withEnv(jwksEnv({ JWT_JWKS_COOLDOWN_SECONDS: '0' }));
+    expect((await update(service, await provider.sign(rsa))).status).toBe(200);
+    const rotated = signingKey('rsa-2', 'RS256');
+    provider.published = [rotated];
+    expect((await update(service, await provider.sign(rotated))).status).toBe(200);
+    expect(provider.fetches).toBe(2);
+  });
+
+  it('refetches on unknown kids at most once per cool-down: a flood of forged kids cannot hammer the provider', async () => {
+    const service = harness.withEnv(jwksEnv({ JWT_JWKS_COOLDOWN_SECONDS: '60' }));
+    expect((await update(service, await provider.sign(rsa))).status).toBe(200);
+    const stranger = signingKey('unknown', 'RS256');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const answer = await update(service, await provider.sign(stranger));
+      expect(answer.status).toBe(401);
+      expect(answer.body.detail).toBe('Invalid token');
+    }
+    expect(provider.fetches).toBe(1);
+  });
+
+  it('keeps verifying with cached keys when the endpoint goes down, even past the cache age', async () => {
+    const service = harness.withEnv(jwksEnv({ JWT_JWKS_CACHE_SECONDS: '0', JWT_JWKS_COOLDOWN_SECONDS: '0' }));
+    expect((await update(service, await provider.sign(rsa))).status).toBe(200);
+    provider.down = true;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect((await update(service, await provider.sign(rsa))).status).toBe(200);
+      expect((await update(service, await provider.sign(ec))).status).toBe(200);
+    }
+    expect(provider.fetches).toBeGreaterThan(1);
+  });
+
+  it('answers 503 while the key set has never been fetched, and recovers when the endpoint does', async () => {
+    const service = harness.withEnv(jwksEnv());
+    provider.down = true;
+    const answer = await update(service, await provider.sign(rsa));
+    expect(answer.status).toBe(503);
+    expect(answer.body.error_code).toBe('SERVICE_UNAVAILABLE');
+    expect(answer.headers['Retry-After']).toBe('1');
+    provider.down = false;
+    expect((await update(service, await provider.sign(rsa))).status).toBe(200);
+  });
+
+  it('refuses an HS256 token signed with the RSA public key as its secret (key confusion)', async () => {
+    const service = harness.withEnv(jwksEnv());
+    const publicPem = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const jwk = JSON.stringify(await exportJWK(rsa.publicKey));
+    for (const secret of [publicPem, jwk]) {
+      const forged = await new SignJWT({
+        sub: 'alice',
+        scopes: ['learnings:write'],
+        iss: ISSUER,
+        aud: AUDIENCE,
+        exp: Math.floor(Date.now() / 1000) + 60,
+      })
+        .setProtectedHeader({ alg: 'HS256', kid: 'rsa-1' })
+        .sign(new TextEncoder().encode(secret));
+      const answer = await update(service, forged);
+      expect(answer.status).toBe(401);
+    }
+  });
+
+  it('refuses a wrong issuer or audience, and a token without them', async () => {
+    const service = harness.withEnv(jwksEnv());
+    for (const claims of [{ iss: 'https://evil.test' }, { aud: 'other-api' }, { iss: undefined }, { aud: undefined }]) {
+      expect((await update(service, await provider.sign(rsa, claims))).status).toBe(401);
+    }
+  });
+});
+
+describe('a local JWKS file', () => {
+  it('verifies tokens signed with its keys and refuses others', async () => {
+    const file = join(tmpdir(), `jwks-${process.pid}.json`);
+    await writeFile(
+      file,
+      JSON.stringify({ keys: [{ ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256' }] }),
+    );
+    const service = harness.withEnv(jwksEnv({ JWT_JWKS_URL: '', JWT_JWKS_FILE: file, JWT_ALGORITHMS: 'ES256' }));
+    expect((await update(service, await provider.sign(ec))).status).toBe(200);
+    expect((await update(service, await provider.sign(rsa))).status).toBe(401);
+    expect(provider.fetches).toBe(0);
+  });
+});
+
+describe("API Gateway's JWT authorizer in front (JWT_CLAIMS_FROM_API_GATEWAY=true)", () => {
+  const trusting = () => harness.withEnv({ JWT_VERIFICATION_KEY: '', JWT_CLAIMS_FROM_API_GATEWAY: 'true' });
+
+  it("takes the caller from the authorizer's claims, reading its flattened array scopes", async () => {
+    const service = trusting();
+    const owner = await service.invoke({
+      learningId: id,
+      authorizerClaims: { sub: 'alice', scopes: '[learnings:write]' },
+      body: { content: {} },
+    });
+    expect(owner.status).toBe(200);
+    const stranger = await service.invoke({
+      learningId: id,
+      authorizerClaims: { sub: 'bob', scopes: '[learnings:write]' },
+      body: { content: {} },
+    });
+    expect(stranger.status).toBe(404);
+    const admin = await service.invoke({
+      learningId: id,
+      authorizerClaims: { sub: 'root', scopes: '[openid agent_os:admin]' },
+      body: { content: {} },
+    });
+    expect(admin.status).toBe(200);
+  });
+
+  it('is 401 without authorizer claims or without a user id; a bearer header alone is not trusted', async () => {
+    const service = trusting();
+    const token = await provider.sign(rsa);
+    expect((await service.invoke({ learningId: id, token, body: { content: {} } })).status).toBe(401);
+    expect(
+      (
+        await service.invoke({
+          learningId: id,
+          authorizerClaims: { scopes: '[learnings:write]' },
+          body: { content: {} },
+        })
+      ).status,
+    ).toBe(401);
+  });
+
+  it('is never the default: without the setting, authorizer claims are ignored and the token is verified', async () => {
+    const answer = await harness.invoke({
+      learningId: id,
+      authorizerClaims: { sub: 'alice', scopes: '[learnings:write]' },
+      body: { content: {} },
+    });
+    expect(answer.status).toBe(401);
+  });
+});

@@ -1,0 +1,81 @@
+// A stand-in identity provider on loopback: RS256 and ES256 signing keys, a JWKS endpoint that can
+// rotate its keys or go down, and a count of how often it was fetched.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, SignJWT } from 'jose';
+
+export const ISSUER = 'https://issuer.test';
+export const AUDIENCE = 'agno-api';
+
+interface SigningKey {
+  kid: string;
+  alg: 'RS256' | 'ES256';
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+export function signingKey(kid: string, alg: 'RS256' | 'ES256'): SigningKey {
+  const { privateKey, publicKey } =
+    alg === 'RS256'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { kid, alg, privateKey, publicKey };
+}
+
+export interface IdentityProvider {
+  jwksUrl: string;
+  /** The keys the JWKS endpoint publishes; replace to rotate. */
+  published: SigningKey[];
+  /** When true the endpoint answers 503. */
+  down: boolean;
+  fetches: number;
+  sign(key: SigningKey, claims?: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startIdentityProvider(published: SigningKey[]): Promise<IdentityProvider> {
+  const server = createServer(async (_request, response) => {
+    provider.fetches++;
+    if (provider.down) {
+      response.writeHead(503).end();
+      return;
+    }
+    const keys = await Promise.all(
+      provider.published.map(async (key) => ({
+        ...(await exportJWK(key.publicKey)),
+        kid: key.kid,
+        alg: key.alg,
+        use: 'sig',
+      })),
+    );
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const provider: IdentityProvider = {
+    jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    published,
+    down: false,
+    fetches: 0,
+    sign: (key, claims = {}) => {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({
+        sub: 'alice',
+        scopes: ['learnings:write'],
+        iss: ISSUER,
+        aud: AUDIENCE,
+        iat: now,
+        exp: now + 600,
+        ...claims,
+      })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid })
+        .sign(key.privateKey);
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+  return provider;
+}
