@@ -33,7 +33,7 @@ export function createUpdateLearningHandler(config: Config, repository?: Learnin
         throw new Error('pipeline ran the handler unauthenticated or unvalidated');
       const result = await updateLearning(learnings, principal, command, signal);
       context.outcome = result.written ? 'updated' : 'unchanged';
-      return jsonResponse(200, toLearningResponse(result.item));
+      return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
     });
 }
 

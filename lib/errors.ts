@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'PRECONDITION_FAILED'
   | 'PAYLOAD_TOO_LARGE'
   | 'VALIDATION_ERROR'
   | 'INTERNAL_SERVER_ERROR'
@@ -44,6 +45,19 @@ export class LearningNotFoundError extends NotFoundError {
   override readonly name: string = 'LearningNotFoundError';
   constructor() {
     super('Learning not found');
+  }
+}
+
+/** If-Match named a version the record no longer has; carries the current ETag. */
+export class PreconditionFailedError extends AppError {
+  override readonly name: string = 'PreconditionFailedError';
+  readonly statusCode = 412;
+  readonly errorCode = 'PRECONDITION_FAILED';
+  override readonly headers: Readonly<Record<string, string>>;
+
+  constructor(currentEntityTag: string) {
+    super('The learning has changed since the version named in If-Match');
+    this.headers = { ETag: currentEntityTag };
   }
 }
 

@@ -6,6 +6,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Principal } from './auth.ts';
 import { unmarshallOptions } from './dynamodb.ts';
 import { InternalServerError, PayloadTooLargeError, ServiceUnavailableError } from './errors.ts';
+import type { Precondition } from './etag.ts';
 import type { LearningChanges, StoredLearning } from './learning.ts';
 
 export type UpdateOutcome =
@@ -20,16 +21,29 @@ export interface UpdateRequest {
   principal: Principal;
   /** Unix seconds, written to updated_at. */
   now: number;
+  /** From If-Match: the write happens only if the record is at one of these versions. */
+  precondition: Precondition;
 }
 
 // Condition fragments, named for what they guarantee. An admin may change any record that exists; anyone
 // else only a record whose user_id is theirs, which a missing or NULL user_id never equals.
 const recordExists = 'attribute_exists(#learning_id)';
 const callerOwnsRecord = '#user_id = :caller';
+// Records written without a version are at version 0.
+const versionIsZero = '(attribute_not_exists(#version) OR #version = :zero)';
+// If-Match named no tag of this table: no version can match.
+const noVersionMatches = '#version = :noVersion';
 
-export function buildUpdateCommand({ table, learningId, changes, principal, now }: UpdateRequest): UpdateCommandInput {
-  const names: Record<string, string> = { '#updated_at': 'updated_at' };
-  const values: Record<string, unknown> = { ':updated_at': now };
+export function buildUpdateCommand({
+  table,
+  learningId,
+  changes,
+  principal,
+  now,
+  precondition,
+}: UpdateRequest): UpdateCommandInput {
+  const names: Record<string, string> = { '#updated_at': 'updated_at', '#version': 'version' };
+  const values: Record<string, unknown> = { ':updated_at': now, ':zero': 0, ':one': 1 };
   const assignments: string[] = [];
   for (const field of ['content', 'metadata'] as const) {
     if (changes[field] === undefined) continue;
@@ -37,23 +51,41 @@ export function buildUpdateCommand({ table, learningId, changes, principal, now 
     values[`:${field}`] = changes[field];
     assignments.push(`#${field} = :${field}`);
   }
-  assignments.push('#updated_at = :updated_at');
+  assignments.push('#updated_at = :updated_at', '#version = if_not_exists(#version, :zero) + :one');
+  const conditions: string[] = [];
   if (principal.isAdmin) {
     names['#learning_id'] = 'learning_id';
+    conditions.push(recordExists);
   } else {
     names['#user_id'] = 'user_id';
     values[':caller'] = principal.userId;
+    conditions.push(callerOwnsRecord);
   }
+  if (precondition !== undefined) conditions.push(versionCondition(precondition.versions, values));
   return {
     TableName: table,
     Key: { learning_id: learningId },
     UpdateExpression: `SET ${assignments.join(', ')}`,
-    ConditionExpression: principal.isAdmin ? recordExists : callerOwnsRecord,
+    ConditionExpression: conditions.join(' AND '),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
     ReturnValues: 'ALL_NEW',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
+}
+
+function versionCondition(versions: readonly number[], values: Record<string, unknown>): string {
+  if (versions.length === 0) {
+    values[':noVersion'] = -1;
+    return noVersionMatches;
+  }
+  const alternatives = versions.map((version, index) => {
+    if (version === 0) return versionIsZero;
+    values[`:version${index + 1}`] = version;
+    return `#version = :version${index + 1}`;
+  });
+  // DynamoDB refuses redundant parentheses: only a list of several alternatives gets its own.
+  return alternatives.length === 1 ? (alternatives[0] as string) : `(${alternatives.join(' OR ')})`;
 }
 
 export interface LearningsRepositoryOptions {

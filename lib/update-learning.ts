@@ -1,17 +1,23 @@
 // The use case: apply a caller's changes to one learning, or refuse. handler → updateLearning → repository.
 import type { Principal } from './auth.ts';
-import { ForbiddenError, LearningNotFoundError } from './errors.ts';
+import { ForbiddenError, LearningNotFoundError, PreconditionFailedError } from './errors.ts';
+import { entityTag, type Precondition, versionOf } from './etag.ts';
 import { type Access, accessTo, type LearningChanges, type StoredLearning } from './learning.ts';
 import type { LearningsRepository } from './learnings-repository.ts';
 
 export interface UpdateLearningCommand {
   table: string;
+  /** The database and table, as entity tags name them. */
+  scope: string;
   learningId: string;
   changes: LearningChanges;
+  precondition: Precondition;
 }
 
 export interface UpdateLearningResult {
   item: StoredLearning;
+  /** The strong ETag of the record as answered. */
+  etag: string;
   /** False for an empty body: the record was checked and returned, not written. */
   written: boolean;
 }
@@ -19,7 +25,7 @@ export interface UpdateLearningResult {
 export async function updateLearning(
   repository: LearningsRepository,
   principal: Principal,
-  { table, learningId, changes }: UpdateLearningCommand,
+  { table, scope, learningId, changes, precondition }: UpdateLearningCommand,
   abortSignal?: AbortSignal,
 ): Promise<UpdateLearningResult> {
   if (changes.content === undefined && changes.metadata === undefined) {
@@ -27,12 +33,21 @@ export async function updateLearning(
     const item = await repository.find(table, learningId, abortSignal);
     const access = accessTo(item, principal);
     if (item === undefined || access !== 'allowed') throw refusal(access);
-    return { item, written: false };
+    const etag = entityTag(scope, versionOf(item));
+    if (precondition !== undefined && !precondition.versions.includes(versionOf(item))) {
+      throw new PreconditionFailedError(etag);
+    }
+    return { item, etag, written: false };
   }
   const now = Math.floor(Date.now() / 1000);
-  const outcome = await repository.update({ table, learningId, changes, principal, now }, abortSignal);
-  if (outcome.updated) return { item: outcome.item, written: true };
-  const access = accessTo(outcome.current, principal);
+  const outcome = await repository.update({ table, learningId, changes, principal, now, precondition }, abortSignal);
+  if (outcome.updated) return { item: outcome.item, etag: entityTag(scope, versionOf(outcome.item)), written: true };
+  const { current } = outcome;
+  const access = accessTo(current, principal);
+  // Ownership answers first: a caller who may not change the record learns nothing from a stale tag.
+  if (current !== undefined && access === 'allowed' && precondition !== undefined) {
+    throw new PreconditionFailedError(entityTag(scope, versionOf(current)));
+  }
   // The condition failed, so the write was not allowed when it ran. A record that reads as allowed now
   // changed after that moment (created, or given to the caller): it did not exist for this write.
   throw refusal(access === 'allowed' ? 'not-found' : access);

@@ -1,9 +1,10 @@
-// Path, query and body against the schemas, and the body's values against DynamoDB's limits: every 422
-// and 413 is decided here, before any database call.
+// Path, query, If-Match and body against the schemas, and the body's values against DynamoDB's limits:
+// every 422 and 413 is decided here, before any database call.
 import type { MiddlewareObj } from '@middy/core';
 import type { Config } from '../../lib/config.ts';
 import { attributeSize, MAX_ITEM_BYTES, withExactNumbers } from '../../lib/dynamodb-values.ts';
 import { PayloadTooLargeError } from '../../lib/errors.ts';
+import { etagScope, parseIfMatch } from '../../lib/etag.ts';
 import {
   parseOrThrow,
   pathParametersSchema,
@@ -11,7 +12,7 @@ import {
   updateLearningBodySchema,
 } from '../../lib/schemas.ts';
 import { resolveTable } from '../../lib/tables.ts';
-import type { HttpEvent, HttpResult, RequestContext } from './types.ts';
+import { type HttpEvent, type HttpResult, header, type RequestContext } from './types.ts';
 
 // updated_at (a 10-digit number) is written with every change: count it before DynamoDB does.
 const UPDATED_AT_BYTES = attributeSize('updated_at', 2_000_000_000, 'updated_at');
@@ -31,10 +32,14 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
           `The learning would take ${size} bytes; the maximum item size is ${MAX_ITEM_BYTES}`,
         );
       }
+      const table = resolveTable(config, query.db_id, query.table);
+      const scope = etagScope(query.db_id, table);
       context.command = {
-        table: resolveTable(config, query.db_id, query.table),
+        table,
+        scope,
         learningId,
         changes: body,
+        precondition: parseIfMatch(header(event, 'if-match'), scope),
       };
     },
   };

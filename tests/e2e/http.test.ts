@@ -178,4 +178,21 @@ describe('racing writers', () => {
     expect(final?.metadata).toEqual({ writer });
     expect(final?.user_id).toBe('alice');
   });
+
+  it("two writers racing with one If-Match tag: one 200, one 412, and the stored record is the 200's", async () => {
+    const record = learning({ user_id: 'alice' });
+    await put(record);
+    const id = String(record.learning_id);
+    const tag = (await patch(id, {}, tokens.alice)).headers.get('etag') ?? '';
+    expect(tag).toMatch(/^"0\./);
+    const answers = await Promise.all(
+      ['A', 'B'].map((writer) => patch(id, { content: { writer } }, tokens.alice, { 'if-match': tag })),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 412]);
+    const winner = answers.find((answer) => answer.status === 200);
+    const loser = answers.find((answer) => answer.status === 412);
+    expect(loser?.body.error_code).toBe('PRECONDITION_FAILED');
+    expect(loser?.headers.get('etag')).toBe(winner?.headers.get('etag'));
+    expect((await get(id))?.content).toEqual(winner?.body.content);
+  });
 });

@@ -128,7 +128,7 @@ describe('empty body {}', () => {
 });
 
 describe('effect of a write', () => {
-  it('sets exactly the sent fields and updated_at; every other attribute is untouched', async () => {
+  it('sets exactly the sent fields, updated_at and the version; every other attribute is untouched', async () => {
     const record = learning({ user_id: 'alice', team_id: 'team-9', session_id: 's-1' });
     await harness.put(record);
     const id = String(record.learning_id);
@@ -136,9 +136,10 @@ describe('effect of a write', () => {
     const answer = await harness.invoke({ learningId: id, token: alice, body: { content: { only: 'content' } } });
     expect(answer.status).toBe(200);
     const stored = await harness.get(id);
-    const { content: _c, updated_at: updatedAt, ...rest } = stored ?? {};
+    const { content: _c, updated_at: updatedAt, version, ...rest } = stored ?? {};
     const { content: _oc, updated_at: _ou, ...restBefore } = record;
     expect(rest).toEqual(restBefore);
+    expect(version).toBe(1);
     expect(stored?.content).toEqual({ only: 'content' });
     expect(updatedAt).toBeGreaterThanOrEqual(before);
     expect(updatedAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));

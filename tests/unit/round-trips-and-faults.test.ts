@@ -109,6 +109,17 @@ describe('one DynamoDB call per outcome on DynamoDB proper', () => {
     expect(dynamoDb.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
   });
 
+  it('If-Match rides in the same UpdateItem; a stale tag is a 412 with the current ETag, classified from ALL_OLD: one call', async () => {
+    dynamoDb.on(UpdateCommand).rejects(conditionFailed({ ...stored, version: 7 }));
+    const answer = await invoke({ headers: { 'if-match': '"3.AAAAAAAAAA"' } });
+    expect(answer.status).toBe(412);
+    expect(answer.headers.ETag).toMatch(/^"7\./);
+    expect(calls()).toEqual(['UpdateCommand']);
+    const input = dynamoDb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toBe('#user_id = :caller AND #version = :noVersion');
+    expect(input?.UpdateExpression).toContain('#version = if_not_exists(#version, :zero) + :one');
+  });
+
   it.each<[string, Partial<RequestSpec>]>([
     ['401', { token: null }],
     ['403 scope', { token: 'scope' }],

@@ -1,0 +1,141 @@
+// ETag / If-Match: lost-update protection inside the same single conditional UpdateItem.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ADMIN_SCOPE, signToken } from '../../scripts/tokens.ts';
+import { type Harness, learning, startHarness, uniqueId } from '../support/harness.ts';
+
+let harness: Harness;
+let alice: string;
+let bob: string;
+let admin: string;
+let record: Record<string, unknown>;
+let id: string;
+
+beforeAll(async () => {
+  harness = await startHarness();
+  alice = await signToken({ sub: 'alice' });
+  bob = await signToken({ sub: 'bob' });
+  admin = await signToken({ sub: 'root', scopes: [ADMIN_SCOPE] });
+});
+afterAll(() => harness.close());
+beforeEach(async () => {
+  record = learning({ user_id: 'alice' });
+  id = String(record.learning_id);
+  await harness.put(record);
+});
+
+const write = (token: string, content: unknown, ifMatch?: string, learningId = id, query?: Record<string, string>) =>
+  harness.invoke({
+    learningId,
+    token,
+    body: { content },
+    headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
+    ...(query ? { query } : {}),
+  });
+
+/** The current ETag, read the way a client would: a PATCH with an empty body. */
+async function currentTag(learningId = id, query?: Record<string, string>): Promise<string> {
+  const answer = await harness.invoke({ learningId, token: admin, body: {}, ...(query ? { query } : {}) });
+  return answer.headers.ETag ?? '';
+}
+
+describe('ETag', () => {
+  it('every 200 carries a strong ETag that changes with every write; records without a version are version 0', async () => {
+    const first = await currentTag();
+    expect(first).toMatch(/^"0\.[A-Za-z0-9_-]{10}"$/);
+    const written = await write(alice, { n: 1 });
+    expect(written.headers.ETag).toMatch(/^"1\./);
+    const again = await write(alice, { n: 2 });
+    expect(again.headers.ETag).toMatch(/^"2\./);
+    expect((await harness.get(id))?.version).toBe(2);
+  });
+});
+
+describe('If-Match', () => {
+  it('with the current tag the write lands; with a stale tag it is a 412 carrying the current ETag, and nothing changes', async () => {
+    const tag = await currentTag();
+    const first = await write(alice, { by: 'first' }, tag);
+    expect(first.status).toBe(200);
+    const before = await harness.get(id);
+    const stale = await write(alice, { by: 'stale' }, tag);
+    expect(stale.status).toBe(412);
+    expect(stale.body).toEqual({
+      detail: 'The learning has changed since the version named in If-Match',
+      error_code: 'PRECONDITION_FAILED',
+    });
+    expect(stale.headers.ETag).toBe(first.headers.ETag);
+    expect(await harness.get(id)).toEqual(before);
+    expect(harness.dynamoDbCalls()[0]).toBe('UpdateCommand');
+  });
+
+  it('two writers with the same tag: exactly one wins, the other gets 412, the record holds the winner', async () => {
+    const tag = await currentTag();
+    const answers = await Promise.all([write(alice, { writer: 'A' }, tag), write(alice, { writer: 'B' }, tag)]);
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([200, 412]);
+    const winner = answers.find((answer) => answer.status === 200);
+    expect((await harness.get(id))?.content).toEqual(winner?.body.content);
+  });
+
+  it('a tag from another table never matches, even at the same version', async () => {
+    await harness.put(record, 'analytics_learnings');
+    const foreign = await currentTag(id, { db_id: 'analytics' });
+    expect(foreign).toMatch(/^"0\./);
+    expect(foreign).not.toBe(await currentTag());
+    expect((await write(alice, { x: 1 }, foreign)).status).toBe(412);
+    expect(
+      (await write(alice, { x: 1 }, await currentTag(id, { db_id: 'analytics' }), id, { db_id: 'analytics' })).status,
+    ).toBe(200);
+  });
+
+  it('a list of tags matches any of them; weak tags never match', async () => {
+    const tag = await currentTag();
+    expect((await write(alice, { x: 1 }, `"other", ${tag}`)).status).toBe(200);
+    const next = (await harness.get(id))?.version;
+    expect(next).toBe(1);
+    expect((await write(alice, { x: 2 }, `W/${await currentTag()}`)).status).toBe(412);
+  });
+
+  it('* means only that the record must exist', async () => {
+    expect((await write(alice, { x: 1 }, '*')).status).toBe(200);
+    expect((await write(alice, { x: 1 }, '*', uniqueId())).status).toBe(404);
+  });
+
+  it.each(['abc', '"unterminated', '"a" "b"', 'W/abc', ',', '"bad\\"quote"'])(
+    'a malformed If-Match (%s) is a 422 and costs no call',
+    async (header) => {
+      const answer = await write(alice, { x: 1 }, header);
+      expect(answer.status).toBe(422);
+      expect(answer.body.detail).toBe('If-Match must be * or a list of entity tags');
+      expect(harness.dynamoDbCalls()).toEqual([]);
+    },
+  );
+
+  it('an empty body with If-Match checks the tag and writes nothing', async () => {
+    const tag = await currentTag();
+    const ok = await harness.invoke({ learningId: id, token: alice, body: {}, headers: { 'if-match': tag } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.ETag).toBe(tag);
+    await write(alice, { moved: true });
+    const stale = await harness.invoke({ learningId: id, token: alice, body: {}, headers: { 'if-match': tag } });
+    expect(stale.status).toBe(412);
+    expect((await harness.get(id))?.version).toBe(1);
+  });
+
+  it('ownership answers first: a stale tag reveals nothing to a caller who may not change the record', async () => {
+    const stale = '"99.AAAAAAAAAA"';
+    expect((await write(bob, { x: 1 }, stale)).status).toBe(404);
+    const shared = learning({ user_id: null });
+    await harness.put(shared);
+    const forbidden = await write(alice, { x: 1 }, stale, String(shared.learning_id));
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers.ETag).toBeUndefined();
+    expect((await write(alice, { x: 1 }, stale, uniqueId())).status).toBe(404);
+    expect(await harness.get(id)).toEqual(record);
+  });
+
+  it('without If-Match the last writer wins, as in the reference', async () => {
+    expect((await write(alice, { by: 1 })).status).toBe(200);
+    expect((await write(alice, { by: 2 })).status).toBe(200);
+    expect((await harness.get(id))?.content).toEqual({ by: 2 });
+  });
+});
