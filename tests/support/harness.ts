@@ -8,6 +8,7 @@ import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { LearningsRepository } from '../../lib/learnings-repository.ts';
 import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../../scripts/local-dynamodb.ts';
 import { DEV_JWT_SECRET } from '../../scripts/tokens.ts';
+import { assertMatchesContract } from './contract.ts';
 import { httpEvent, lambdaContext, type RequestSpec } from './events.ts';
 
 export const TEST_ENV = {
@@ -57,12 +58,15 @@ function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harnes
     send.mockClear();
     const result = (await handler(event, lambdaContext())) as APIGatewayProxyStructuredResultV2;
     const raw = result.body ?? '';
-    return {
+    const answer = {
       status: result.statusCode ?? 0,
       headers: (result.headers ?? {}) as Record<string, string>,
       body: raw === '' ? {} : JSON.parse(raw),
       raw,
     };
+    // Every answer an integration test sees is one the published contract documents.
+    assertMatchesContract(answer.status, answer.headers, answer.body);
+    return answer;
   };
   return {
     config,

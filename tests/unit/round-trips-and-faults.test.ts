@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { ADMIN_SCOPE, signToken } from '../../scripts/tokens.ts';
+import { assertMatchesContract } from '../support/contract.ts';
 import { httpEvent, lambdaContext, type RequestSpec } from '../support/events.ts';
 import { TEST_ENV } from '../support/harness.ts';
 
@@ -41,7 +42,9 @@ async function invoke(spec: Partial<RequestSpec>) {
     headers: Record<string, string>;
     body: string;
   };
-  return { status: result.statusCode, headers: result.headers, body: JSON.parse(result.body) };
+  const body = JSON.parse(result.body);
+  assertMatchesContract(result.statusCode, result.headers, body);
+  return { status: result.statusCode, headers: result.headers, body };
 }
 
 function conditionFailed(item?: Record<string, unknown>) {
