@@ -19,7 +19,7 @@ export function createUpdateLearningHandler(config: Config, repository?: Learnin
   const learnings =
     repository ??
     new LearningsRepository(createDocumentClient(config.dynamoDb), {
-      oldItemOnConditionFailure: config.dynamoDb.endpoint === undefined,
+      oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
     });
   return middy<HttpEvent, HttpResult, Error, RequestContext>()
     .use(errorEnvelope({ log: config.logRequests }))

@@ -51,6 +51,11 @@ export interface DynamoDbConfig {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   maxAttempts: number;
+  /**
+   * Whether a failed condition returns the old item (DynamoDB proper does; dynalite does not), so that
+   * a refusal needs no read to classify. Default: true without DYNAMODB_ENDPOINT, false with one.
+   */
+  oldItemOnConditionFailure: boolean;
 }
 
 export interface Config {
@@ -95,6 +100,11 @@ export function loadConfig(env: Env): Config {
       connectTimeoutMs: integer('DYNAMODB_CONNECT_TIMEOUT_MS', env.DYNAMODB_CONNECT_TIMEOUT_MS, 1000, 1, 60_000),
       requestTimeoutMs: integer('DYNAMODB_REQUEST_TIMEOUT_MS', env.DYNAMODB_REQUEST_TIMEOUT_MS, 2000, 1, 60_000),
       maxAttempts: integer('DYNAMODB_MAX_ATTEMPTS', env.DYNAMODB_MAX_ATTEMPTS, 3, 1, 10),
+      oldItemOnConditionFailure: boolean(
+        'DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE',
+        env.DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE,
+        optionalValue(env.DYNAMODB_ENDPOINT) === undefined,
+      ),
     },
     logRequests: env.LOG_REQUESTS !== 'false',
   };
@@ -262,6 +272,13 @@ function integer(variable: string, raw: string | undefined, fallback: number, mi
     throw new ConfigError(variable, `must be an integer from ${min} to ${max}, got '${raw}'`);
   }
   return value;
+}
+
+function boolean(variable: string, raw: string | undefined, fallback: boolean): boolean {
+  const value = optionalValue(raw);
+  if (value === undefined) return fallback;
+  if (value !== 'true' && value !== 'false') throw new ConfigError(variable, `must be true or false, got '${value}'`);
+  return value === 'true';
 }
 
 function nonEmpty(variable: string, value: string): string {

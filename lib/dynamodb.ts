@@ -1,8 +1,9 @@
 // The DynamoDB document client, built once per container. Its deadlines sit well inside the Lambda
 // timeout, so a DynamoDB that does not answer becomes a 503, never a Lambda timeout.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { unmarshallOptions as UnmarshallOptions } from '@aws-sdk/util-dynamodb';
+import { type unmarshallOptions as UnmarshallOptions, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDbConfig } from './config.ts';
 
 declare global {
@@ -26,7 +27,14 @@ export function numberFromDynamoDb(text: string): unknown {
   }
 }
 
-export const unmarshallOptions: UnmarshallOptions = { wrapNumbers: numberFromDynamoDb };
+// A fresh options object for every user: the document client writes into the one it is given
+// (convertWithoutMapWrapper), which would break any other unmarshall call sharing it.
+const unmarshallOptions = (): UnmarshallOptions => ({ wrapNumbers: numberFromDynamoDb });
+
+/** An item as DynamoDB's wire format has it (e.g. the old item of a failed condition), as plain values. */
+export function unmarshallItem(item: Record<string, AttributeValue>): Record<string, unknown> {
+  return unmarshall(item, unmarshallOptions());
+}
 
 export function createDocumentClient(config: DynamoDbConfig): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
@@ -50,6 +58,6 @@ export function createDocumentClient(config: DynamoDbConfig): DynamoDBDocumentCl
   });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: false, convertClassInstanceToMap: false },
-    unmarshallOptions,
+    unmarshallOptions: unmarshallOptions(),
   });
 }

@@ -2,9 +2,8 @@
 // step, and the reads that classify a refusal. Knows nothing of HTTP.
 import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Principal } from './auth.ts';
-import { unmarshallOptions } from './dynamodb.ts';
+import { unmarshallItem } from './dynamodb.ts';
 import { InternalServerError, PayloadTooLargeError, ServiceUnavailableError } from './errors.ts';
 import type { Precondition } from './etag.ts';
 import type { LearningChanges, StoredLearning } from './learning.ts';
@@ -125,7 +124,7 @@ export class LearningsRepository {
       return { updated: true, item: Attributes };
     } catch (error) {
       if (!isConditionFailure(error)) throw storageError(error);
-      if (error.Item !== undefined) return { updated: false, current: unmarshall(error.Item, unmarshallOptions) };
+      if (error.Item !== undefined) return { updated: false, current: unmarshallItem(error.Item) };
       // An admin's condition is existence alone: failing it means there was no record to change.
       if (request.principal.isAdmin || this.#oldItemOnConditionFailure) return { updated: false, current: undefined };
       return { updated: false, current: await this.find(request.table, request.learningId, abortSignal) };

@@ -51,7 +51,9 @@ function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harnes
   const config = loadConfig({ ...TEST_ENV, DYNAMODB_ENDPOINT: dynamoDb.endpoint, ...env });
   const documentClient = createDocumentClient(config.dynamoDb);
   const send = vi.spyOn(documentClient, 'send');
-  const repository = new LearningsRepository(documentClient, { oldItemOnConditionFailure: false });
+  const repository = new LearningsRepository(documentClient, {
+    oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
+  });
   const handler = createUpdateLearningHandler(config, repository);
   const testClient = createDocumentClient(config.dynamoDb);
   const invokeEvent = async (event: APIGatewayProxyEventV2): Promise<HttpAnswer> => {

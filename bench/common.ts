@@ -1,0 +1,45 @@
+// What the benchmark processes share: the record and request measured, and the statistics.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { httpEvent } from '../tests/support/events.ts';
+
+export const TABLE = 'agno_learnings';
+export const SECRET = 'benchmark-secret-benchmark-secret-0123456789';
+export const BENCH_ENV = {
+  JWT_ALGORITHMS: 'HS256',
+  JWT_VERIFICATION_KEY: SECRET,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+};
+
+/** A realistic ~300-byte update: a user profile's content and its metadata. */
+export const UPDATE = {
+  content: {
+    name: 'Alice Example',
+    role: 'staff engineer',
+    preferences: { language: 'en', tone: 'concise', timezone: 'Europe/Berlin', notifications: ['email', 'slack'] },
+    facts: ['prefers async communication', 'works on the payments platform', 'on call every fourth week'],
+  },
+  metadata: { source: 'agent:support', confidence: 0.92, model: 'assistant-v3', revision: 12 },
+};
+export const UPDATE_TEXT = JSON.stringify(UPDATE);
+
+export function ownerEvent(
+  token: string,
+  learningId = 'lrn_bench',
+  body: string = UPDATE_TEXT,
+): APIGatewayProxyEventV2 {
+  return httpEvent({ learningId, token, body });
+}
+
+export interface Summary {
+  median: number;
+  p99: number;
+  count: number;
+}
+
+export function summarize(samples: number[]): Summary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return { median: at(0.5), p99: at(0.99), count: sorted.length };
+}

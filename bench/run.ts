@@ -1,0 +1,120 @@
+// `npm run bench`: the five figures of the performance targets, each beside its floor, measured side by
+// side in one run on this machine, plus where the handler's time goes. A benchmark, not a test: it
+// prints numbers and asserts nothing.
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { type BuildOptions, build } from 'esbuild';
+import { BENCH_ENV, type Summary, summarize } from './common.ts';
+
+const { esbuildOptions } = createRequire(import.meta.url)('../esbuild.config.cjs') as { esbuildOptions: BuildOptions };
+const out = resolve('bench/.out');
+mkdirSync(out, { recursive: true });
+const handlerBundle = `${out}/update-learning.mjs`;
+const floorBundle = `${out}/sdk-only.mjs`;
+const quick = process.argv.includes('--quick');
+
+// 1. Size: the deployable bundle and the SDK-only floor, built with the same options.
+await build({
+  ...esbuildOptions,
+  entryPoints: ['handlers/update-learning.ts'],
+  outfile: handlerBundle,
+  logLevel: 'error',
+});
+await build({ ...esbuildOptions, entryPoints: ['bench/sdk-only.ts'], outfile: floorBundle, logLevel: 'error' });
+const size = { handler: statSync(handlerBundle).size, floor: statSync(floorBundle).size };
+
+// 2. Cold: a fresh Node process imports the bundle, alternating with the floor.
+const coldRuns = quick ? 10 : 40;
+const cold: Record<'handler' | 'floor', number[]> = { handler: [], floor: [] };
+const importTime = (file: string) =>
+  Number(
+    execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));process.exit(0)`,
+      ],
+      {
+        env: { ...process.env, ...BENCH_ENV, DYNAMODB_ENDPOINT: 'http://127.0.0.1:1' },
+      },
+    ),
+  );
+for (let i = 0; i < coldRuns; i++) {
+  if (i % 2 === 0) {
+    cold.handler.push(importTime(handlerBundle));
+    cold.floor.push(importTime(floorBundle));
+  } else {
+    cold.floor.push(importTime(floorBundle));
+    cold.handler.push(importTime(handlerBundle));
+  }
+}
+
+// 3–5. Warm latency, stages and round trips; then memory: each in a process of its own, against one
+// dynalite in yet another process.
+const dynalite = spawn(process.execPath, ['bench/dynalite-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const endpoint = await new Promise<string>((resolveEndpoint) =>
+  dynalite.stdout?.once('data', (chunk: Buffer) => resolveEndpoint(chunk.toString().trim())),
+);
+
+function runChild<T>(script: string, args: string[], execArgv: string[] = []): Promise<T> {
+  return new Promise((resolveResult, reject) => {
+    // The handler's request log goes to /dev/null, as cheap as Lambda's log pipe; results come over IPC.
+    const child: ChildProcess = fork(script, args, { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    child.once('message', (message) => resolveResult(message as T));
+    child.once('exit', (code) => code !== 0 && reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+type WarmResult = {
+  handler: Summary;
+  raw: Summary;
+  stages: Record<string, number>;
+  roundTrips: { outcome: string; status: number; calls: string[] }[];
+};
+const warm = await runChild<WarmResult>('bench/warm.ts', [handlerBundle, endpoint, quick ? '500' : '3000']);
+const memory = await runChild<{ after2k: number; after20k: number }>(
+  'bench/memory.ts',
+  [handlerBundle, endpoint],
+  ['--expose-gc'],
+);
+dynalite.kill();
+
+// Report.
+const ms = (value: number) => `${value.toFixed(3)} ms`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+const coldHandler = summarize(cold.handler);
+const coldFloor = summarize(cold.floor);
+const rows = [
+  ['warm latency, median', ms(warm.handler.median), ms(warm.raw.median), warm.handler.median / warm.raw.median, 1.1],
+  ['cold import, median', ms(coldHandler.median), ms(coldFloor.median), coldHandler.median / coldFloor.median, 1.15],
+  ['bundle size', kib(size.handler), kib(size.floor), size.handler / size.floor, 1.25],
+  ['heap after 20,000 / 2,000 calls', mib(memory.after20k), mib(memory.after2k), memory.after20k / memory.after2k, 1.1],
+] as const;
+const expectedCalls: Record<string, number> = { 200: 1, 403: 1, 404: 1, 401: 0, 413: 0, 422: 0 };
+const roundTripsOk = warm.roundTrips.every(
+  ({ status, calls }) => calls.length === (expectedCalls[String(status)] ?? -1),
+);
+
+console.log(`\nUpdate Learning benchmark — node ${process.version}, ${quick ? 'quick' : 'full'} run\n`);
+console.log('| figure | this service | floor | ratio | target | |');
+console.log('|---|---|---|---|---|---|');
+for (const [figure, mine, floor, ratio, target] of rows) {
+  console.log(
+    `| ${figure} | ${mine} | ${floor} | ${ratio.toFixed(3)} | ≤ ${target.toFixed(2)} | ${ratio <= target ? 'ok' : 'OVER'} |`,
+  );
+}
+console.log(
+  `| DynamoDB calls per request | see below | 1 for 200/403/404, 0 for 401/413/422 | | | ${roundTripsOk ? 'ok' : 'OVER'} |`,
+);
+console.log(
+  `\np99: warm ${ms(warm.handler.p99)} (floor ${ms(warm.raw.p99)}), cold ${ms(coldHandler.p99)} (floor ${ms(coldFloor.p99)}); ${warm.handler.count} warm pairs, ${coldRuns} cold pairs`,
+);
+console.log('\nDynamoDB calls by outcome (counted at the wire; dynalite made to return ALL_OLD like DynamoDB proper):');
+for (const { outcome, status, calls } of warm.roundTrips)
+  console.log(`  ${outcome.padEnd(28)} → ${status}: ${calls.length} ${calls.length ? `(${calls.join(', ')})` : ''}`);
+console.log('\nWhere a warm invocation spends its time (medians, µs):');
+for (const [name, value] of Object.entries(warm.stages))
+  console.log(`  ${name.padEnd(36)} ${(value * 1000).toFixed(1).padStart(8)}`);
