@@ -17,7 +17,7 @@ import { startAllOldProxy } from '../tests/support/all-old-proxy.ts';
 import { httpEvent, lambdaContext } from '../tests/support/events.ts';
 import { BENCH_ENV, ownerEvent, SECRET, summarize, TABLE, UPDATE, UPDATE_TEXT } from './common.ts';
 
-const [bundlePath = '', endpoint = '', iterationsText = '3000'] = process.argv.slice(2);
+const [bundlePath = '', floorPath = '', endpoint = '', iterationsText = '3000'] = process.argv.slice(2);
 const iterations = Number(iterationsText);
 Object.assign(process.env, BENCH_ENV, { DYNAMODB_ENDPOINT: endpoint });
 type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number }>;
@@ -51,29 +51,28 @@ await seed('lrn_shared', null);
 const token = await signToken({ sub: 'alice', secret: SECRET });
 const { handler } = (await import(bundlePath)) as { handler: Handler };
 const config = loadConfig(process.env);
-const documents = createDocumentClient(config.dynamoDb);
-const rawUpdate = () =>
-  documents.send(
-    new UpdateCommand({
-      TableName: TABLE,
-      Key: { learning_id: 'lrn_raw' },
-      UpdateExpression: 'SET #content = :content, #metadata = :metadata, #updated_at = :updated_at',
-      ConditionExpression: '#user_id = :caller',
-      ExpressionAttributeNames: {
-        '#content': 'content',
-        '#metadata': 'metadata',
-        '#updated_at': 'updated_at',
-        '#user_id': 'user_id',
-      },
-      ExpressionAttributeValues: {
-        ':content': UPDATE.content,
-        ':metadata': UPDATE.metadata,
-        ':updated_at': Math.floor(Date.now() / 1000),
-        ':caller': 'alice',
-      },
-      ReturnValues: 'ALL_NEW',
-    }),
-  );
+// The floor: the very UpdateItem the handler must make for this request (same expression, condition,
+// return values and item), sent with a client configured like the handler's, from the same bundled SDK.
+type FloorModule = {
+  createDocumentClient: typeof createDocumentClient;
+  buildUpdateCommand: typeof buildUpdateCommand;
+  UpdateCommand: typeof UpdateCommand;
+};
+const floor = (await import(floorPath)) as FloorModule;
+const floorClient = floor.createDocumentClient(config.dynamoDb);
+const floorCommand = () =>
+  floor.buildUpdateCommand({
+    table: TABLE,
+    learningId: 'lrn_raw',
+    changes: UPDATE,
+    principal: { userId: 'alice', scopes: ['learnings:write'], isAdmin: false },
+    now: Math.floor(Date.now() / 1000),
+    precondition: undefined,
+  });
+const rawUpdate = () => floorClient.send(new floor.UpdateCommand(floorCommand()));
+// For reference: the same call through the SDK loaded from node_modules, unbundled.
+const unbundledClient = createDocumentClient(config.dynamoDb);
+const unbundledUpdate = () => unbundledClient.send(new UpdateCommand(floorCommand()));
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -85,19 +84,21 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 for (let i = 0; i < 300; i++) {
   await handler(ownerEvent(token), lambdaContext());
   await rawUpdate();
+  await unbundledUpdate();
 }
 const handlerSamples: number[] = [];
 const rawSamples: number[] = [];
+const unbundledSamples: number[] = [];
 for (let i = 0; i < iterations; i++) {
   const event = ownerEvent(token);
   const context = lambdaContext();
-  if (i % 2 === 0) {
-    handlerSamples.push(await timed(() => handler(event, context)));
-    rawSamples.push(await timed(rawUpdate));
-  } else {
-    rawSamples.push(await timed(rawUpdate));
-    handlerSamples.push(await timed(() => handler(event, context)));
-  }
+  const runs = [
+    async () => handlerSamples.push(await timed(() => handler(event, context))),
+    async () => rawSamples.push(await timed(rawUpdate)),
+    async () => unbundledSamples.push(await timed(unbundledUpdate)),
+  ];
+  // Rotate which goes first, so that no path always follows the same one.
+  for (let j = 0; j < runs.length; j++) await runs[(i + j) % runs.length]?.();
 }
 
 // Stage by stage, with the source modules the bundle is built from.
@@ -114,8 +115,13 @@ async function stage(run: () => unknown, count = 3000): Promise<number> {
 const verify = createTokenVerifier(config.jwt);
 const parser = httpJsonBodyParser();
 const body = JSON.parse(UPDATE_TEXT) as Record<string, unknown>;
+const freshTokens = await Promise.all(
+  Array.from({ length: 3200 }, (_, i) => signToken({ sub: 'alice', secret: SECRET, extraClaims: { jti: `s${i}` } })),
+);
+let fresh = 0;
 const stages = {
-  'token verification (HS256)': await stage(() => verify(token)),
+  'token verification, first sight (HS256)': await stage(() => verify(freshTokens[fresh++ % freshTokens.length] ?? '')),
+  'token verification, seen before': await stage(() => verify(token)),
   'body parsing (Middy JSON parser)': await stage(() =>
     parser.before?.({ event: httpEvent({ body: UPDATE_TEXT }) } as never),
   ),
@@ -164,5 +170,11 @@ for (const [outcome, event] of cases) {
 }
 proxy.close();
 
-process.send?.({ handler: summarize(handlerSamples), raw: summarize(rawSamples), stages, roundTrips });
+process.send?.({
+  handler: summarize(handlerSamples),
+  raw: summarize(rawSamples),
+  unbundled: summarize(unbundledSamples),
+  stages,
+  roundTrips,
+});
 process.exit(0);

@@ -55,7 +55,10 @@ export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
     ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
     ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
   };
+  const verified = new VerifiedTokenCache();
   return async (token) => {
+    const cached = verified.get(token, jwt.leewaySeconds);
+    if (cached !== undefined) return cached;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, getKey, options));
@@ -67,8 +70,41 @@ export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
     if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + jwt.leewaySeconds) {
       throw new UnauthenticatedError('Invalid token');
     }
+    verified.set(token, payload);
     return payload;
   };
+}
+
+/**
+ * Tokens already verified in this container, keyed by the whole token (signature included): agents send
+ * the same token with every call until it expires, and checking its signature again costs more than the
+ * rest of the request. A hit is served only while the token is unexpired and at most five minutes after
+ * it was verified (so a key withdrawn from a JWKS stops working soon). Bounded: the oldest entry goes first.
+ */
+class VerifiedTokenCache {
+  static readonly MAX_ENTRIES = 1000;
+  static readonly MAX_AGE_MS = 5 * 60_000;
+  readonly #entries = new Map<string, { payload: JWTPayload; verifiedAt: number }>();
+
+  get(token: string, leewaySeconds: number): JWTPayload | undefined {
+    const entry = this.#entries.get(token);
+    if (entry === undefined) return undefined;
+    const now = Date.now();
+    const exp = entry.payload.exp ?? 0;
+    if (now - entry.verifiedAt > VerifiedTokenCache.MAX_AGE_MS || exp + leewaySeconds <= now / 1000) {
+      this.#entries.delete(token);
+      return undefined;
+    }
+    return entry.payload;
+  }
+
+  set(token: string, payload: JWTPayload): void {
+    if (this.#entries.size >= VerifiedTokenCache.MAX_ENTRIES) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    this.#entries.set(token, { payload, verifiedAt: Date.now() });
+  }
 }
 
 function keyResolver({ keySource }: JwtConfig): JWTVerifyGetKey {

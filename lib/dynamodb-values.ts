@@ -67,78 +67,94 @@ export function withExactNumbers(text: string, parsed: unknown): unknown {
 
 /** Size in bytes DynamoDB charges for a top-level attribute `name` holding `value`. */
 export function attributeSize(name: string, value: unknown, path: string): number {
-  return Buffer.byteLength(name) + valueSize(value, path, 1);
+  return Buffer.byteLength(name) + valueSize(value, [path], 1);
 }
 
-function valueSize(value: unknown, path: string, depth: number): number {
+// The path to the value being sized, as keys and indexes; joined into text only for an error message,
+// so that a valid body (nearly every body) costs no string building.
+type Trail = (string | number)[];
+
+function describe(trail: Trail): string {
+  return trail
+    .map((step, index) => (typeof step === 'number' ? `[${step}]` : index === 0 ? step : `.${step}`))
+    .join('');
+}
+
+function refuse(trail: Trail, detail: (path: string) => string, message: string): ValidationError {
+  const path = describe(trail);
+  return new ValidationError(detail(path), [{ path, message }]);
+}
+
+function valueSize(value: unknown, trail: Trail, depth: number): number {
   switch (typeof value) {
     case 'string':
       if (!value.isWellFormed())
-        throw new ValidationError(`${path} holds a string that is not valid Unicode`, [
-          { path, message: 'lone surrogate' },
-        ]);
+        throw refuse(trail, (path) => `${path} holds a string that is not valid Unicode`, 'lone surrogate');
       return Buffer.byteLength(value);
     case 'number':
-      return numberSize(String(value), path);
+      return numberSize(String(value), trail);
     case 'boolean':
       return 1;
     case 'object':
       if (value === null) return 1;
-      if (value instanceof NumberValue) return numberSize(value.value, path);
+      if (value instanceof NumberValue) return numberSize(value.value, trail);
       if (depth > MAX_NESTING_DEPTH) {
-        throw new ValidationError(`${path} is nested more than ${MAX_NESTING_DEPTH} levels deep`, [
-          { path, message: `nesting exceeds ${MAX_NESTING_DEPTH} levels` },
-        ]);
+        throw refuse(
+          trail,
+          (path) => `${path} is nested more than ${MAX_NESTING_DEPTH} levels deep`,
+          `nesting exceeds ${MAX_NESTING_DEPTH} levels`,
+        );
       }
       return Array.isArray(value)
-        ? listSize(value, path, depth)
-        : mapSize(value as Record<string, unknown>, path, depth);
+        ? listSize(value, trail, depth)
+        : mapSize(value as Record<string, unknown>, trail, depth);
     default:
-      throw new ValidationError(`${path} is not a JSON value`, [{ path, message: 'not a JSON value' }]);
+      throw refuse(trail, (path) => `${path} is not a JSON value`, 'not a JSON value');
   }
 }
 
-function listSize(list: readonly unknown[], path: string, depth: number): number {
+function listSize(list: readonly unknown[], trail: Trail, depth: number): number {
   let size = 3;
   for (let index = 0; index < list.length; index++) {
-    size += 1 + valueSize(list[index], `${path}[${index}]`, depth + 1);
+    trail.push(index);
+    size += 1 + valueSize(list[index], trail, depth + 1);
+    trail.pop();
   }
   return size;
 }
 
-function mapSize(map: Record<string, unknown>, path: string, depth: number): number {
+function mapSize(map: Record<string, unknown>, trail: Trail, depth: number): number {
   let size = 3;
   for (const key in map) {
     if (!Object.hasOwn(map, key)) continue;
-    const childPath = `${path}.${key}`;
-    if (FORBIDDEN_KEYS.has(key)) {
-      throw new ValidationError(`Key '${key}' is not allowed (at ${childPath})`, [
-        { path: childPath, message: 'forbidden key' },
-      ]);
-    }
-    if (!key.isWellFormed()) {
-      throw new ValidationError(`${path} has a key that is not valid Unicode`, [{ path, message: 'lone surrogate' }]);
-    }
-    size += 1 + Buffer.byteLength(key) + valueSize(map[key], childPath, depth + 1);
+    trail.push(key);
+    if (FORBIDDEN_KEYS.has(key))
+      throw refuse(trail, (path) => `Key '${key}' is not allowed (at ${path})`, 'forbidden key');
+    if (!key.isWellFormed())
+      throw refuse(trail, (path) => `${path} has a key that is not valid Unicode`, 'lone surrogate');
+    size += 1 + Buffer.byteLength(key) + valueSize(map[key], trail, depth + 1);
+    trail.pop();
   }
   return size;
 }
 
-function numberSize(text: string, path: string): number {
+function numberSize(text: string, trail: Trail): number {
   const decimal = parseDecimal(text);
-  if (decimal === undefined) {
-    throw new ValidationError(`${path} is not a finite number`, [{ path, message: 'not a finite number' }]);
-  }
+  if (decimal === undefined) throw refuse(trail, (path) => `${path} is not a finite number`, 'not a finite number');
   const { digits, exponent, negative } = decimal;
   if (digits.length > MAX_SIGNIFICANT_DIGITS) {
-    throw new ValidationError(`${path} has more than ${MAX_SIGNIFICANT_DIGITS} significant digits`, [
-      { path, message: `more than ${MAX_SIGNIFICANT_DIGITS} significant digits` },
-    ]);
+    throw refuse(
+      trail,
+      (path) => `${path} has more than ${MAX_SIGNIFICANT_DIGITS} significant digits`,
+      `more than ${MAX_SIGNIFICANT_DIGITS} significant digits`,
+    );
   }
   if (digits !== '' && (exponent > MAX_EXPONENT || exponent < MIN_EXPONENT)) {
-    throw new ValidationError(`${path} is outside DynamoDB's number range (magnitude 1E-130 to 9.99E+125)`, [
-      { path, message: 'number out of range' },
-    ]);
+    throw refuse(
+      trail,
+      (path) => `${path} is outside DynamoDB's number range (magnitude 1E-130 to 9.99E+125)`,
+      'number out of range',
+    );
   }
   if (digits === '') return 1;
   // DynamoDB packs two digits per byte, plus a byte of exponent and one for the sign of a negative number.
