@@ -58,11 +58,19 @@ export function withExactNumbers(text: string, parsed: unknown): unknown {
   if (!MAY_HOLD_INEXACT_NUMBER.test(text)) return parsed;
   return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
     if (typeof value !== 'number' || context?.source === undefined) return value;
-    const written = parseDecimal(context.source);
-    const asDouble = parseDecimal(String(value));
-    if (written === undefined || (asDouble !== undefined && sameDecimal(written, asDouble))) return value;
+    // Beyond 2^53 the SDK refuses JS numbers (rightly: most are rounded); keep the text, exact or not.
+    if (Math.abs(value) <= Number.MAX_SAFE_INTEGER && isExactly(context.source, value)) return value;
     return NumberValue.from(context.source);
   });
+}
+
+/** Whether the double `value` is exactly the decimal number `text` (in any notation). */
+export function isExactly(text: string, value: number): boolean {
+  const asDouble = String(value);
+  if (asDouble === text) return true;
+  const written = parseDecimal(text);
+  const read = parseDecimal(asDouble);
+  return written !== undefined && read !== undefined && sameDecimal(written, read);
 }
 
 /** Size in bytes DynamoDB charges for a top-level attribute `name` holding `value`. */

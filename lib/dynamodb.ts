@@ -5,6 +5,7 @@ import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type unmarshallOptions as UnmarshallOptions, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDbConfig } from './config.ts';
+import { isExactly } from './dynamodb-values.ts';
 
 declare global {
   interface JSON {
@@ -19,7 +20,7 @@ declare global {
  */
 export function numberFromDynamoDb(text: string): unknown {
   const value = Number(text);
-  if (String(value) === text) return value;
+  if (isExactly(text, value)) return value;
   try {
     return JSON.rawJSON(text);
   } catch {

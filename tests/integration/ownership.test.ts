@@ -200,6 +200,20 @@ describe('effect of a write', () => {
     expect(Number(/"small":([^,}]+)/.exec(answer.raw)?.[1])).toBe(1e-120);
   });
 
+  it('numbers past 2^53 and doubles in exponent notation are stored and read back exactly (found by fuzzing)', async () => {
+    const record = learning({ user_id: 'alice' });
+    await harness.put(record);
+    const id = String(record.learning_id);
+    const text = '{"content":{"twoTo53":9007199254740992,"next":9007199254740993,"tiny":1.2345678901234567e-100}}';
+    const answer = await harness.invoke({ learningId: id, token: alice, body: text });
+    expect(answer.status).toBe(200);
+    expect(answer.raw).toContain('"twoTo53":9007199254740992');
+    expect(answer.raw).toContain('"next":9007199254740993');
+    const stored = await harness.get(id);
+    expect((stored?.content as Record<string, unknown>).tiny).toBe(1.2345678901234567e-100);
+    expect((stored?.content as Record<string, unknown>).twoTo53).toBe(9007199254740992);
+  });
+
   it('writes to the table the db_id and table name, and only there', async () => {
     const record = learning({ user_id: 'alice' });
     const id = String(record.learning_id);
