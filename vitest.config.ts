@@ -12,6 +12,13 @@ export default defineConfig({
       LOG_REQUESTS: 'false',
       AWS_REGION: 'us-east-1',
     },
+    coverage: {
+      provider: 'v8',
+      include: ['handlers/**/*.ts', 'lib/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
+      thresholds: { lines: 95, branches: 95 },
+    },
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

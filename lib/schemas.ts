@@ -23,8 +23,11 @@ export const IDENTITY_FIELDS: ReadonlySet<string> = new Set([
 
 export const MAX_LEARNING_ID_BYTES = 1024;
 
+/** A JSON object: a plain object, not an array, null, or a number kept exact as a NumberValue. */
 export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 export const pathParametersSchema = z.object(

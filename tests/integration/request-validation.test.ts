@@ -125,6 +125,12 @@ describe('body', () => {
   it.each([[[]], ['text'], [1], [true]])('content %j: 422', async (content) => {
     await expectRefused({ body: { content } }, 422, 'content must be a JSON object');
   });
+  it.each(['{"content": -2.080316578307789e+31}', '{"content": 12345678901234567890}', '{"metadata": 1e-5}'])(
+    'a number kept exact is still not an object (found by fuzzing): %s is a 422',
+    async (body) => {
+      await expectRefused({ body }, 422, /must be a JSON object/);
+    },
+  );
   it.each([[[]], ['text'], [1], [false]])('metadata %j: 422', async (metadata) => {
     await expectRefused({ body: { metadata } }, 422, 'metadata must be a JSON object or null');
   });
