@@ -29,6 +29,8 @@ export function createUpdateLearningHandler(config: Config, repository?: Learnin
     .use(validateRequest(config))
     .handler(async (_event, context, { signal }) => {
       const { principal, command } = context;
+      // authenticate and validateRequest set both or threw: this guards only a pipeline edited out of order.
+      /* v8 ignore next 2 */
       if (principal === undefined || command === undefined)
         throw new Error('pipeline ran the handler unauthenticated or unvalidated');
       const result = await updateLearning(learnings, principal, command, signal);

@@ -11,7 +11,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
-import type { AuthorizationConfig, JwtAlgorithm, JwtConfig } from './config.ts';
+import type { AuthorizationConfig, JwtAlgorithm, JwtConfig, JwtKeySource } from './config.ts';
 import { AppError, ForbiddenError, UnauthenticatedError } from './errors.ts';
 import { createRemoteKeySet } from './jwks.ts';
 
@@ -47,7 +47,11 @@ export function bearerToken(authorization: string | undefined): string {
  * algorithm and reused: importing a key costs more than verifying a signature with it.
  */
 export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
-  const getKey = keyResolver(jwt);
+  const { keySource } = jwt;
+  if (keySource.kind === 'api-gateway') {
+    throw new Error('JWT_CLAIMS_FROM_API_GATEWAY is set: API Gateway verifies tokens, not the handler');
+  }
+  const getKey = keyResolver(keySource);
   const options = {
     algorithms: jwt.algorithms,
     clockTolerance: jwt.leewaySeconds,
@@ -107,16 +111,12 @@ class VerifiedTokenCache {
   }
 }
 
-function keyResolver({ keySource }: JwtConfig): JWTVerifyGetKey {
+function keyResolver(keySource: Exclude<JwtKeySource, { kind: 'api-gateway' }>): JWTVerifyGetKey {
   switch (keySource.kind) {
     case 'jwks-file':
       return createLocalJWKSet(keySource.jwks);
     case 'jwks-url':
       return createRemoteKeySet(keySource.url, keySource);
-    case 'api-gateway':
-      return () => {
-        throw new Error('tokens are verified by API Gateway in this configuration');
-      };
     default:
       return cachedKeyImports(keySource);
   }

@@ -12,14 +12,15 @@ import type { Config } from '../../lib/config.ts';
 import { type HttpEvent, type HttpResult, header, type RequestContext } from './types.ts';
 
 export function authenticate(config: Config): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
-  const verifyToken = createTokenVerifier(config.jwt);
   const trustApiGateway = config.jwt.keySource.kind === 'api-gateway';
+  const verifyToken = trustApiGateway ? undefined : createTokenVerifier(config.jwt);
   return {
     before: async (request) => {
       const { event } = request;
-      const claims = trustApiGateway
-        ? claimsFromApiGateway(event.requestContext.authorizer?.jwt?.claims)
-        : await verifyToken(bearerToken(header(event, 'authorization')));
+      const claims =
+        verifyToken === undefined
+          ? claimsFromApiGateway(event.requestContext.authorizer?.jwt?.claims)
+          : await verifyToken(bearerToken(header(event, 'authorization')));
       const principal = principalFromClaims(claims, config.jwt, config.authorization);
       request.context.principal = principal;
       requireWriteScope(principal, config.authorization);

@@ -100,6 +100,16 @@ describe('a remote JWKS', () => {
     expect((await update(service, await provider.sign(rsa))).status).toBe(200);
   });
 
+  it('answers 503 when the endpoint serves something that is not a key set', async () => {
+    const service = harness.withEnv(jwksEnv());
+    provider.garbage = true;
+    try {
+      expect((await update(service, await provider.sign(rsa))).status).toBe(503);
+    } finally {
+      provider.garbage = false;
+    }
+  });
+
   it('refuses an HS256 token signed with the RSA public key as its secret (key confusion)', async () => {
     const service = harness.withEnv(jwksEnv());
     const publicPem = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString();

@@ -1,7 +1,9 @@
 // The ownership matrix of SPEC.md, against the real handler and a real dynalite: who may change what,
 // what is stored afterwards, and that a refused request changes nothing.
+
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_SCOPE, signToken, WRITE_SCOPE } from '../../scripts/tokens.ts';
+import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken, WRITE_SCOPE } from '../../scripts/tokens.ts';
 import { type Harness, learning, startHarness, uniqueId } from '../support/harness.ts';
 
 let harness: Harness;
@@ -269,6 +271,13 @@ describe('scopes', () => {
     expect(harness.dynamoDbCalls()).toEqual([]);
     const adminOnly = await signToken({ sub: 'root', scopes: ADMIN_SCOPE });
     expect((await harness.invoke({ learningId: id, token: adminOnly, body: { content: {} } })).status).toBe(200);
+  });
+
+  it('a token with no scopes claim at all has no scopes: 403 for a non-admin', async () => {
+    const noScopes = await new SignJWT({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 60 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(DEV_JWT_SECRET));
+    expect((await harness.invoke({ learningId: 'lrn_x', token: noScopes, body: { content: {} } })).status).toBe(403);
   });
 
   it('with REQUIRED_SCOPE empty the scope check is off, ownership still applies', async () => {

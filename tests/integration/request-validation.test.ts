@@ -2,7 +2,7 @@
 // envelope, costs no DynamoDB call and changes nothing.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signToken } from '../../scripts/tokens.ts';
-import type { RequestSpec } from '../support/events.ts';
+import { httpEvent, type RequestSpec } from '../support/events.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
 
 let harness: Harness;
@@ -235,5 +235,22 @@ describe('order of checks', () => {
   });
   it('validation comes before the database: a bad body on a missing record is a 422, not a 404', async () => {
     await expectRefused({ learningId: 'does-not-exist', body: { content: null } }, 422);
+  });
+});
+
+describe('headers', () => {
+  it('are found in any case (a payload 1.0-style or hand-made event), and a missing Content-Type is a 422', async () => {
+    const token = await signToken({ sub: 'alice' });
+    const event = httpEvent({ learningId: id, body: { content: { any: 'case' } } });
+    event.headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    expect((await harness.invokeEvent(event)).status).toBe(200);
+    const bare = httpEvent({ learningId: id, token, body: { content: {} } });
+    delete bare.headers['content-type'];
+    const answer = await harness.invokeEvent(bare);
+    expect(answer.status).toBe(422);
+    expect(answer.body.detail).toBe('Content-Type must be application/json');
+    const headerless = httpEvent({ learningId: id, body: { content: {} } });
+    delete (headerless as { headers?: unknown }).headers;
+    expect((await harness.invokeEvent(headerless)).status).toBe(401);
   });
 });

@@ -29,6 +29,8 @@ export interface IdentityProvider {
   published: SigningKey[];
   /** When true the endpoint answers 503. */
   down: boolean;
+  /** When true the endpoint answers 200 with JSON that is not a key set. */
+  garbage: boolean;
   fetches: number;
   sign(key: SigningKey, claims?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
@@ -39,6 +41,10 @@ export async function startIdentityProvider(published: SigningKey[]): Promise<Id
     provider.fetches++;
     if (provider.down) {
       response.writeHead(503).end();
+      return;
+    }
+    if (provider.garbage) {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"not":"a key set"}');
       return;
     }
     const keys = await Promise.all(
@@ -57,6 +63,7 @@ export async function startIdentityProvider(published: SigningKey[]): Promise<Id
     jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
     published,
     down: false,
+    garbage: false,
     fetches: 0,
     sign: (key, claims = {}) => {
       const now = Math.floor(Date.now() / 1000);

@@ -13,6 +13,23 @@ const ecPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .toString();
 
 describe('loadConfig', () => {
+  it('reads the DynamoDB and identity-provider settings', () => {
+    const local = loadConfig({ ...base, DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' });
+    expect(local.dynamoDb.oldItemOnConditionFailure).toBe(false);
+    expect(
+      loadConfig({ ...base, DYNAMODB_ENDPOINT: 'http://x:1', DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE: 'true' }).dynamoDb
+        .oldItemOnConditionFailure,
+    ).toBe(true);
+    const jwks = loadConfig({
+      JWT_ALGORITHMS: 'RS256',
+      JWT_JWKS_URL: 'http://localhost:9/jwks.json',
+      JWT_JWKS_COOLDOWN_SECONDS: '0',
+    });
+    expect(jwks.jwt.keySource).toMatchObject({ kind: 'jwks-url', cooldownMs: 0, maxAgeMs: 600_000, timeoutMs: 2000 });
+    expect(loadConfig({ JWT_CLAIMS_FROM_API_GATEWAY: 'true' }).jwt.keySource).toEqual({ kind: 'api-gateway' });
+    expect(loadConfig({ ...base, LOG_REQUESTS: 'false' }).logRequests).toBe(false);
+  });
+
   it('applies the documented defaults', () => {
     const config = loadConfig(base);
     expect(config.defaultTable).toBe('agno_learnings');
@@ -74,6 +91,33 @@ describe('loadConfig', () => {
     [{ DYNAMODB_REQUEST_TIMEOUT_MS: 'soon' }, /DYNAMODB_REQUEST_TIMEOUT_MS must be an integer/],
     [{ DYNAMODB_ENDPOINT: 'not a url' }, /DYNAMODB_ENDPOINT must be a URL/],
     [{ ADMIN_SCOPE: ' ' }, /ADMIN_SCOPE must not be empty/],
+    [{ DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE: 'yes' }, /DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE must be true or false/],
+    [
+      { JWT_JWKS_URL: 'https://idp.example/jwks.json' },
+      /conflicts: set only one of JWT_VERIFICATION_KEY, JWT_JWKS_URL/,
+    ],
+    [
+      { JWT_VERIFICATION_KEY: '', JWT_ALGORITHMS: 'RS256', JWT_JWKS_URL: 'http://idp.example/jwks.json' },
+      /JWT_JWKS_URL must use https/,
+    ],
+    [{ JWT_VERIFICATION_KEY: '', JWT_ALGORITHMS: 'RS256', JWT_JWKS_URL: 'not a url' }, /JWT_JWKS_URL must be a URL/],
+    [
+      { JWT_VERIFICATION_KEY: '', JWT_JWKS_URL: 'https://idp.example/jwks.json' },
+      /JWT_ALGORITHMS must be public-key algorithms with JWT_JWKS_URL/,
+    ],
+    [
+      { JWT_VERIFICATION_KEY: '', JWT_ALGORITHMS: 'RS256', JWT_JWKS_FILE: '/nonexistent/jwks.json' },
+      /JWT_JWKS_FILE must name a readable JSON file/,
+    ],
+    [
+      { JWT_VERIFICATION_KEY: '', JWT_ALGORITHMS: 'RS256', JWT_JWKS_FILE: 'package.json' },
+      /JWT_JWKS_FILE must hold a JWKS/,
+    ],
+    [{ LEARNINGS_DATABASES: '{"":["tableone"]}' }, /LEARNINGS_DATABASES has an empty db_id/],
+    [
+      { JWT_VERIFICATION_KEY: '', JWT_ALGORITHMS: 'RS256', JWT_JWKS_FILE: 'tests/unit/oct-jwks.json' },
+      /must not hold symmetric \(oct\) keys/,
+    ],
   ])('%j fails at init', (env, message) => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);

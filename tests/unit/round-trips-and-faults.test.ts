@@ -178,6 +178,11 @@ describe('DynamoDB failures', () => {
     expect(answer.body).toEqual({ detail: 'Internal server error', error_code: 'INTERNAL_SERVER_ERROR' });
   });
 
+  it('a failure that is not even an Error: 500', async () => {
+    dynamoDb.on(UpdateCommand).rejects('connection lost' as never);
+    expect((await invoke({})).status).toBe(500);
+  });
+
   it('an UpdateItem answer without the updated item: 500', async () => {
     dynamoDb.on(UpdateCommand).resolves({});
     expect((await invoke({})).status).toBe(500);
@@ -201,5 +206,33 @@ describe('DynamoDB failures', () => {
     dynamoDb.on(UpdateCommand).rejectsOnce(serviceError('ThrottlingException')).resolves({ Attributes: stored });
     expect((await invoke({})).status).toBe(503);
     expect((await invoke({})).status).toBe(200);
+  });
+});
+
+describe('a DynamoDB that does not return the old item (DYNAMODB_ENDPOINT set)', () => {
+  const local = createUpdateLearningHandler(loadConfig({ ...TEST_ENV, DYNAMODB_ENDPOINT: 'http://127.0.0.1:1' }));
+  const invokeLocal = async (spec: Partial<RequestSpec>) => {
+    const result = (await local(
+      httpEvent({ learningId: 'lrn_1', token: alice, body: { content: {} }, ...spec }),
+      lambdaContext(),
+    )) as {
+      statusCode: number;
+    };
+    return result.statusCode;
+  };
+
+  it('classifies a refusal with one consistent GetItem', async () => {
+    dynamoDb
+      .on(UpdateCommand)
+      .rejects(conditionFailed())
+      .on(GetCommand)
+      .resolves({ Item: { ...stored, user_id: null } });
+    expect(await invokeLocal({})).toBe(403);
+    expect(calls()).toEqual(['UpdateCommand', 'GetCommand']);
+  });
+
+  it("a record that reads as the caller's right after the refusal changed after the write: still a 404", async () => {
+    dynamoDb.on(UpdateCommand).rejects(conditionFailed()).on(GetCommand).resolves({ Item: stored });
+    expect(await invokeLocal({})).toBe(404);
   });
 });

@@ -60,3 +60,11 @@ describe('the verified-token cache', () => {
     await expect(verify(forged)).rejects.toThrow('Invalid token');
   });
 });
+
+describe('createTokenVerifier', () => {
+  it('refuses to exist where API Gateway verifies the tokens', () => {
+    expect(() => createTokenVerifier(loadConfig({ JWT_CLAIMS_FROM_API_GATEWAY: 'true' }).jwt)).toThrow(
+      /API Gateway verifies tokens/,
+    );
+  });
+});

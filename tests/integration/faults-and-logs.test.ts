@@ -1,0 +1,125 @@
+// The real handler and SDK against a DynamoDB that throttles, hangs, resets or answers garbage; the
+// Lambda deadline arriving first; and the request log, which never holds the token or the body.
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { signToken } from '../../scripts/tokens.ts';
+import { httpEvent, lambdaContext } from '../support/events.ts';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
+import { type Harness, learning, startHarness, TEST_ENV } from '../support/harness.ts';
+
+let harness: Harness;
+let proxy: FaultProxy;
+let faulty: Harness;
+let alice: string;
+let id: string;
+
+beforeAll(async () => {
+  harness = await startHarness();
+  proxy = await startFaultProxy(String(harness.config.dynamoDb.endpoint));
+  faulty = harness.withEnv({
+    DYNAMODB_ENDPOINT: proxy.endpoint,
+    DYNAMODB_CONNECT_TIMEOUT_MS: '200',
+    DYNAMODB_REQUEST_TIMEOUT_MS: '300',
+    DYNAMODB_MAX_ATTEMPTS: '2',
+  });
+  alice = await signToken({ sub: 'alice' });
+  const record = learning({ user_id: 'alice' });
+  id = String(record.learning_id);
+  await harness.put(record);
+});
+afterAll(async () => {
+  await proxy.close();
+  await harness.close();
+});
+
+describe('DynamoDB failing, through the real SDK', () => {
+  it.each([
+    ['throttles', 'throttle', 503],
+    ['hangs', 'hang', 503],
+    ['resets the connection', 'reset', 503],
+    ['answers garbage', 'garbage', 500],
+  ] as const)('DynamoDB %s: %s → the envelope, then the next request succeeds', async (_name, mode, status) => {
+    proxy.mode = mode;
+    const failed = await faulty.invoke({ learningId: id, token: alice, body: { content: { during: mode } } });
+    expect(failed.status).toBe(status);
+    if (status === 503) expect(failed.headers['Retry-After']).toBe('1');
+    proxy.mode = 'pass';
+    expect((await faulty.invoke({ learningId: id, token: alice, body: { content: { after: mode } } })).status).toBe(
+      200,
+    );
+  });
+
+  it('the Lambda deadline arriving before DynamoDB answers: 503 just before the timeout, never an escaped error', async () => {
+    proxy.mode = 'hang';
+    const slow = loadConfig({ ...TEST_ENV, DYNAMODB_ENDPOINT: proxy.endpoint, DYNAMODB_REQUEST_TIMEOUT_MS: '5000' });
+    const handler = createUpdateLearningHandler(slow);
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 150 };
+    const started = Date.now();
+    const result = (await handler(
+      httpEvent({ learningId: id, token: alice, body: { content: {} } }),
+      context,
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(result.statusCode).toBe(503);
+    expect(JSON.parse(result.body ?? '{}').error_code).toBe('SERVICE_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(1000);
+    proxy.mode = 'pass';
+  });
+});
+
+describe('the request log', () => {
+  it('is one JSON line per request with id, outcome, status and latency; never the token or the body', async () => {
+    const logged = harness.withEnv({ LOG_REQUESTS: 'true' });
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+    const secretContent = 'very-private-user-fact';
+    try {
+      await logged.invoke({ learningId: id, token: alice, body: { content: { secretContent } } });
+      await logged.invoke({ learningId: id, token: `${alice}x`, body: { content: { secretContent } } });
+      await logged.invoke({ learningId: id, token: alice, body: { content: null } });
+    } finally {
+      write.mockRestore();
+    }
+    const lines = written.filter((line) => line.includes('update_learning'));
+    expect(lines).toHaveLength(3);
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries.map((entry) => [entry.status, entry.outcome])).toEqual([
+      [200, 'updated'],
+      [401, 'UNAUTHENTICATED'],
+      [422, 'VALIDATION_ERROR'],
+    ]);
+    for (const entry of entries) {
+      expect(entry).toMatchObject({
+        level: 'info',
+        message: 'update_learning',
+        learningId: id,
+        requestId: 'aws-request-id',
+      });
+      expect(typeof entry.latencyMs).toBe('number');
+    }
+    expect(entries[0]?.userId).toBe('alice');
+    for (const line of lines) {
+      expect(line).not.toContain(alice.split('.')[2]);
+      expect(line).not.toContain(secretContent);
+    }
+  });
+
+  it('logs a 500 at error level with the cause, which the answer never shows', async () => {
+    proxy.mode = 'garbage';
+    const logged = faulty.withEnv({ LOG_REQUESTS: 'true' });
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+    let answer: Awaited<ReturnType<Harness['invoke']>>;
+    try {
+      answer = await logged.invoke({ learningId: id, token: alice, body: { content: {} } });
+    } finally {
+      write.mockRestore();
+      proxy.mode = 'pass';
+    }
+    expect(answer.body).toEqual({ detail: 'Internal server error', error_code: 'INTERNAL_SERVER_ERROR' });
+    const entry = JSON.parse(written.find((line) => line.includes('update_learning')) ?? '{}');
+    expect(entry).toMatchObject({ level: 'error', status: 500 });
+    expect(entry.cause.name).toBeTruthy();
+  });
+});

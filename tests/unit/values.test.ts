@@ -1,0 +1,65 @@
+// DynamoDB's value rules in isolation: sizes by DynamoDB's own counting, error paths, number reading.
+import { NumberValue } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { numberFromDynamoDb } from '../../lib/dynamodb.ts';
+import { attributeSize, isExactly } from '../../lib/dynamodb-values.ts';
+import { parseIfMatch } from '../../lib/etag.ts';
+import { buildUpdateCommand } from '../../lib/learnings-repository.ts';
+
+describe('attributeSize', () => {
+  it('counts UTF-8 bytes of names and strings, 3 bytes per container plus 1 per element, numbers by digits', () => {
+    expect(attributeSize('a', 'é', 'a')).toBe(1 + 2);
+    expect(attributeSize('m', {}, 'm')).toBe(1 + 3);
+    expect(attributeSize('m', { k: 'v' }, 'm')).toBe(1 + 3 + 1 + 1 + 1);
+    expect(attributeSize('l', [true, null], 'l')).toBe(1 + 3 + (1 + 1) + (1 + 1));
+    expect(attributeSize('n', 0, 'n')).toBe(1 + 1);
+    expect(attributeSize('n', 12, 'n')).toBe(1 + 1 + 1);
+    expect(attributeSize('n', -123, 'n')).toBe(1 + 1 + 2 + 1);
+    // 19 significant digits (the trailing zero is not one): 1 + 10 bytes.
+    expect(attributeSize('n', NumberValue.from('12345678901234567890'), 'n')).toBe(1 + 1 + 10);
+  });
+
+  it('names the place of a refused value, through lists and maps', () => {
+    expect(() => attributeSize('content', { list: [1, { prototype: 1 }] }, 'content')).toThrow(
+      "Key 'prototype' is not allowed (at content.list[1].prototype)",
+    );
+    expect(() => attributeSize('content', { n: NumberValue.from('1e999') }, 'content')).toThrow(
+      /content\.n is outside/,
+    );
+    expect(() => attributeSize('content', { f: () => 1 }, 'content')).toThrow('content.f is not a JSON value');
+    expect(() => attributeSize('content', { n: Number.NaN }, 'content')).toThrow('content.n is not a finite number');
+    expect(() => attributeSize('content', { '\ud800': 1 }, 'content')).toThrow('has a key that is not valid Unicode');
+  });
+});
+
+describe('numbers read from DynamoDB', () => {
+  it('are doubles when a double holds them exactly, raw JSON text otherwise', () => {
+    expect(numberFromDynamoDb('42')).toBe(42);
+    expect(numberFromDynamoDb('0.000001')).toBe(1e-6);
+    expect(JSON.stringify({ n: numberFromDynamoDb('12345678901234567890123') })).toBe('{"n":12345678901234567890123}');
+    // Not JSON number syntax (never sent by DynamoDB): the double is the best answer.
+    expect(numberFromDynamoDb('.5')).toBe(0.5);
+    expect(isExactly('1.0', 1)).toBe(true);
+    expect(isExactly('0.1000000000000000055511151231257827', 0.1)).toBe(false);
+  });
+});
+
+describe('If-Match with several tags', () => {
+  it('accepts the record at any of the named versions, version 0 meaning "never versioned"', () => {
+    const scope = '/agno_learnings';
+    const precondition = parseIfMatch('"a", W/"b"', scope);
+    expect(precondition).toEqual({ versions: [] });
+    const command = buildUpdateCommand({
+      table: 't',
+      learningId: 'l',
+      changes: { content: {} },
+      principal: { userId: 'u', scopes: [], isAdmin: false },
+      now: 1,
+      precondition: { versions: [0, 3] },
+    });
+    expect(command.ConditionExpression).toBe(
+      '#user_id = :caller AND ((attribute_not_exists(#version) OR #version = :zero) OR #version = :version2)',
+    );
+    expect(command.ExpressionAttributeValues?.[':version2']).toBe(3);
+  });
+});
