@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signToken } from '../../scripts/tokens.ts';
 import { httpEvent, type RequestSpec } from '../support/events.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
+import { SPEC_IDENTITY_FIELDS } from '../support/spec-fields.ts';
 
 let harness: Harness;
 let alice: string;
@@ -135,20 +136,7 @@ describe('body', () => {
     await expectRefused({ body: { metadata } }, 422, 'metadata must be a JSON object or null');
   });
 
-  it.each([
-    'learning_id',
-    'learning_type',
-    'namespace',
-    'user_id',
-    'agent_id',
-    'team_id',
-    'workflow_id',
-    'session_id',
-    'entity_id',
-    'entity_type',
-    'created_at',
-    'updated_at',
-  ])('identity field %s: 422, reported as immutable', async (field) => {
+  it.each(SPEC_IDENTITY_FIELDS)('identity field %s: 422, reported as immutable', async (field) => {
     const answer = await expectRefused(
       { body: { content: {}, [field]: 'x' } },
       422,

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_SCOPE, signToken } from '../../scripts/tokens.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
+import { SPEC_IDENTITY_FIELDS } from '../support/spec-fields.ts';
 
 let harness: Harness;
 let tokens: Record<'owner' | 'stranger' | 'admin', string>;
@@ -19,19 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => harness.close());
 
-const IDENTITY = [
-  'learning_id',
-  'learning_type',
-  'namespace',
-  'user_id',
-  'agent_id',
-  'team_id',
-  'workflow_id',
-  'session_id',
-  'entity_id',
-  'entity_type',
-  'created_at',
-];
+// updated_at changes with every write; every other identity field never does.
+const IDENTITY = SPEC_IDENTITY_FIELDS.filter((field) => field !== 'updated_at');
 const contentTypes = fc.oneof(
   fc.constant('application/json'),
   fc.constant('application/json; charset=utf-8'),
