@@ -14,8 +14,14 @@ const env: Record<string, string | undefined> = {
   SLS_NOTIFICATIONS_MODE: 'off',
   PORT: process.env.PORT ?? '3000',
 };
-// Local mode signs and verifies with a development HS256 secret unless a key is configured.
-if (env.JWT_VERIFICATION_KEY === undefined) {
+// Local mode signs and verifies with a development HS256 secret unless a key source is configured.
+const keySourceConfigured = [
+  'JWT_VERIFICATION_KEY',
+  'JWT_JWKS_URL',
+  'JWT_JWKS_FILE',
+  'JWT_CLAIMS_FROM_API_GATEWAY',
+].some((variable) => env[variable] !== undefined);
+if (!keySourceConfigured) {
   env.JWT_ALGORITHMS = 'HS256';
   env.JWT_VERIFICATION_KEY = DEV_JWT_SECRET;
 }
@@ -47,7 +53,15 @@ offline.stdout.on('data', onOutput);
 offline.stderr.on('data', onOutput);
 
 async function printWelcome(baseUrl: string, devSecret: boolean): Promise<void> {
-  const secret = env.JWT_VERIFICATION_KEY ?? DEV_JWT_SECRET;
+  const secret = env.JWT_VERIFICATION_KEY;
+  const hmacOnly = (env.JWT_ALGORITHMS ?? '').split(',').every((algorithm) => algorithm.trim().startsWith('HS'));
+  if (secret === undefined || !hmacOnly) {
+    // Tokens come from the configured identity provider: nothing to sign here.
+    console.log(`\nUpdate Learning is running on ${baseUrl} (DynamoDB: ${env.DYNAMODB_ENDPOINT}), verifying tokens as configured.
+  curl -i -X PATCH ${baseUrl}/learnings/lrn_alice_profile -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"metadata":null}'
+Ctrl-C stops everything.`);
+    return;
+  }
   const alice = await signToken({ sub: 'alice', scopes: [WRITE_SCOPE], secret });
   const bob = await signToken({ sub: 'bob', scopes: [WRITE_SCOPE], secret });
   const admin = await signToken({ sub: 'admin', scopes: [WRITE_SCOPE, ADMIN_SCOPE], secret });
