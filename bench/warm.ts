@@ -10,7 +10,7 @@ import { loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
 import { attributeSize } from '../lib/dynamodb-values.ts';
 import { buildUpdateCommand } from '../lib/learnings-repository.ts';
-import { parseOrThrow, pathParametersSchema, queryParametersSchema, updateLearningBodySchema } from '../lib/schemas.ts';
+import { parseOrThrow, updateLearningRequestSchema } from '../lib/schemas.ts';
 import { ensureLearningsTable } from '../scripts/local-dynamodb.ts';
 import { signToken } from '../scripts/tokens.ts';
 import { startAllOldProxy } from '../tests/support/all-old-proxy.ts';
@@ -126,9 +126,11 @@ const stages = {
     parser.before?.({ event: httpEvent({ body: UPDATE_TEXT }) } as never),
   ),
   'validation (Zod + DynamoDB limits)': await stage(() => {
-    parseOrThrow(pathParametersSchema, { learning_id: 'lrn_bench' }, 'path');
-    parseOrThrow(queryParametersSchema, {}, 'query');
-    const valid = parseOrThrow(updateLearningBodySchema, body, 'body');
+    const { body: valid } = parseOrThrow(updateLearningRequestSchema, {
+      path: { learning_id: 'lrn_bench' },
+      query: {},
+      body,
+    });
     attributeSize('content', valid.content, 'content');
     attributeSize('metadata', valid.metadata, 'metadata');
   }),

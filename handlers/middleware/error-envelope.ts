@@ -21,14 +21,13 @@ export function errorEnvelope(options: { log: boolean }): MiddlewareObj<HttpEven
       userId: context.principal?.userId,
       status,
       outcome,
-      latencyMs: Math.round((performance.now() - (startedAt.get(context) ?? performance.now())) * 1000) / 1000,
+      latencyMs: Math.round((performance.now() - (context.startedAt ?? performance.now())) * 1000) / 1000,
       cause: cause instanceof Error ? { name: cause.name, message: cause.message } : undefined,
     });
   };
-  const startedAt = new WeakMap<object, number>();
   return {
     before: (request) => {
-      startedAt.set(request.context, performance.now());
+      request.context.startedAt = performance.now();
     },
     after: (request) => {
       log(request, request.response?.statusCode ?? 200, request.context.outcome ?? 'ok');

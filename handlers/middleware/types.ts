@@ -15,6 +15,8 @@ export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body' | 'requestContext'> 
 };
 
 export interface RequestContext extends Context {
+  /** performance.now() when the request entered the pipeline, for the log's latency. */
+  startedAt?: number;
   /** Set by authenticate. */
   principal?: Principal;
   /** The decoded body text, kept by requireJsonBody for number-exact parsing. */

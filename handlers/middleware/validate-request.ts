@@ -5,12 +5,7 @@ import type { Config } from '../../lib/config.ts';
 import { attributeSize, MAX_ITEM_BYTES, withExactNumbers } from '../../lib/dynamodb-values.ts';
 import { PayloadTooLargeError } from '../../lib/errors.ts';
 import { etagScope, parseIfMatch } from '../../lib/etag.ts';
-import {
-  parseOrThrow,
-  pathParametersSchema,
-  queryParametersSchema,
-  updateLearningBodySchema,
-} from '../../lib/schemas.ts';
+import { parseOrThrow, updateLearningRequestSchema } from '../../lib/schemas.ts';
 import { resolveTable } from '../../lib/tables.ts';
 import { type HttpEvent, type HttpResult, header, type RequestContext } from './types.ts';
 
@@ -21,9 +16,15 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
   return {
     before: (request) => {
       const { event, context } = request;
-      const { learning_id: learningId } = parseOrThrow(pathParametersSchema, event.pathParameters, 'path');
-      const query = parseOrThrow(queryParametersSchema, event.queryStringParameters ?? {}, 'query');
-      const body = parseOrThrow(updateLearningBodySchema, withExactNumbers(context.bodyText ?? '', event.body), 'body');
+      const {
+        path: { learning_id: learningId },
+        query,
+        body,
+      } = parseOrThrow(updateLearningRequestSchema, {
+        path: event.pathParameters,
+        query: event.queryStringParameters ?? {},
+        body: withExactNumbers(context.bodyText ?? '', event.body),
+      });
       let size = attributeSize('learning_id', learningId, 'learning_id') + UPDATED_AT_BYTES;
       if (body.content !== undefined) size += attributeSize('content', body.content, 'content');
       if (body.metadata !== undefined) size += attributeSize('metadata', body.metadata, 'metadata');
