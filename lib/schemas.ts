@@ -71,7 +71,6 @@ export const updateLearningBodySchema = z.strictObject(
   { error: (issue) => (issue.code === 'invalid_type' ? 'Request body must be a JSON object' : undefined) },
 );
 
-export type UpdateLearningBody = z.infer<typeof updateLearningBodySchema>;
 
 /** The whole request in one parse (one pass is measurably cheaper per request than three). */
 export const updateLearningRequestSchema = z.object({
