@@ -105,11 +105,10 @@ export class LearningsRepository {
   }
 
   /** A strongly consistent read, so that it sees every write acknowledged before it. */
-  async find(table: string, learningId: string, abortSignal?: AbortSignal): Promise<StoredLearning | undefined> {
+  async find(table: string, learningId: string): Promise<StoredLearning | undefined> {
     try {
       const { Item } = await this.#client.send(
         new GetCommand({ TableName: table, Key: { learning_id: learningId }, ConsistentRead: true }),
-        { abortSignal },
       );
       return Item;
     } catch (error) {
@@ -117,9 +116,9 @@ export class LearningsRepository {
     }
   }
 
-  async update(request: UpdateRequest, abortSignal?: AbortSignal): Promise<UpdateOutcome> {
+  async update(request: UpdateRequest): Promise<UpdateOutcome> {
     try {
-      const { Attributes } = await this.#client.send(new UpdateCommand(buildUpdateCommand(request)), { abortSignal });
+      const { Attributes } = await this.#client.send(new UpdateCommand(buildUpdateCommand(request)));
       if (Attributes === undefined) throw new Error('UpdateItem answered without the updated item');
       return { updated: true, item: Attributes };
     } catch (error) {
@@ -127,7 +126,7 @@ export class LearningsRepository {
       if (error.Item !== undefined) return { updated: false, current: unmarshallItem(error.Item) };
       // An admin's condition is existence alone: failing it means there was no record to change.
       if (request.principal.isAdmin || this.#oldItemOnConditionFailure) return { updated: false, current: undefined };
-      return { updated: false, current: await this.find(request.table, request.learningId, abortSignal) };
+      return { updated: false, current: await this.find(request.table, request.learningId) };
     }
   }
 }

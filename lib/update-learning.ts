@@ -26,11 +26,10 @@ export async function updateLearning(
   repository: LearningsRepository,
   principal: Principal,
   { table, scope, learningId, changes, precondition }: UpdateLearningCommand,
-  abortSignal?: AbortSignal,
 ): Promise<UpdateLearningResult> {
   if (changes.content === undefined && changes.metadata === undefined) {
     // Nothing to write: one read, and the same rules as a write.
-    const item = await repository.find(table, learningId, abortSignal);
+    const item = await repository.find(table, learningId);
     const access = accessTo(item, principal);
     if (item === undefined || access !== 'allowed') throw refusal(access);
     const etag = entityTag(scope, versionOf(item));
@@ -40,7 +39,7 @@ export async function updateLearning(
     return { item, etag, written: false };
   }
   const now = Math.floor(Date.now() / 1000);
-  const outcome = await repository.update({ table, learningId, changes, principal, now, precondition }, abortSignal);
+  const outcome = await repository.update({ table, learningId, changes, principal, now, precondition });
   if (outcome.updated) return { item: outcome.item, etag: entityTag(scope, versionOf(outcome.item)), written: true };
   const { current } = outcome;
   const access = accessTo(current, principal);
