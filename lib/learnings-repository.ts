@@ -124,8 +124,9 @@ export class LearningsRepository {
     } catch (error) {
       if (!isConditionFailure(error)) throw storageError(error);
       if (error.Item !== undefined) return { updated: false, current: unmarshallItem(error.Item) };
-      // An admin's condition is existence alone: failing it means there was no record to change.
-      if (request.principal.isAdmin || this.#oldItemOnConditionFailure) return { updated: false, current: undefined };
+      // Without If-Match an admin's condition is existence alone: failing it means there was no record.
+      const existenceOnly = request.principal.isAdmin && request.precondition === undefined;
+      if (existenceOnly || this.#oldItemOnConditionFailure) return { updated: false, current: undefined };
       return { updated: false, current: await this.find(request.table, request.learningId) };
     }
   }

@@ -145,3 +145,14 @@ describe('If-Match', () => {
     expect((await harness.get(id))?.content).toEqual({ by: 2 });
   });
 });
+
+describe('If-Match for an admin', () => {
+  it('a stale tag is a 412 with the current ETag, also where DynamoDB does not return the old item', async () => {
+    const stale = await currentTag();
+    expect((await write(alice, { moved: true })).status).toBe(200);
+    const answer = await write(admin, { by: 'admin' }, stale);
+    expect(answer.status).toBe(412);
+    expect(answer.headers.ETag).toMatch(/^"1\./);
+    expect((await harness.get(id))?.content).toEqual({ moved: true });
+  });
+});
