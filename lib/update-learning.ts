@@ -32,8 +32,9 @@ export async function updateLearning(
     const item = await repository.find(table, learningId);
     const access = accessTo(item, principal);
     if (item === undefined || access !== 'allowed') throw refusal(access);
-    const etag = entityTag(scope, versionOf(item));
-    if (precondition !== undefined && !precondition.versions.includes(versionOf(item))) {
+    const version = versionOf(item);
+    const etag = entityTag(scope, version);
+    if (precondition !== undefined && !precondition.versions.includes(version)) {
       throw new PreconditionFailedError(etag);
     }
     return { item, etag, written: false };
