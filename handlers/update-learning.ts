@@ -15,13 +15,21 @@ import type { HttpEvent, HttpResult, RequestContext } from './middleware/types.t
 import { jsonResponse } from './middleware/types.ts';
 import { validateRequest } from './middleware/validate-request.ts';
 
-export function createUpdateLearningHandler(config: Config, repository?: LearningsRepository) {
+/**
+ * `plugin` takes Middy's hooks (called around each middleware and the handler) and options: the benchmark
+ * times each stage of this very pipeline with them.
+ */
+export function createUpdateLearningHandler(
+  config: Config,
+  repository?: LearningsRepository,
+  plugin?: middy.PluginObject,
+) {
   const learnings =
     repository ??
     new LearningsRepository(createDocumentClient(config.dynamoDb), {
       oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
     });
-  return middy<HttpEvent, HttpResult, Error, RequestContext>()
+  return middy<HttpEvent, HttpResult, Error, RequestContext>(plugin)
     .use(errorEnvelope({ log: config.logRequests }))
     .use(authenticate(config))
     .use(requireJsonBody())
