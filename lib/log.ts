@@ -1,4 +1,5 @@
-// One structured JSON line per request. Never the token, never the body: ids, outcome and timing only.
+// One structured JSON line per logged request (LOG_REQUESTS). Never the token, never the body: ids, outcome
+// and timing only.
 export interface RequestLogEntry {
   requestId: string | undefined;
   learningId: string | undefined;

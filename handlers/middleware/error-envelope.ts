@@ -1,19 +1,22 @@
 // Outermost middleware: every failure becomes the contract's {detail, error_code} envelope with its
 // status and headers, nothing escapes the handler (serverless-offline would answer an escaped exception
-// with a 200), and every request is logged once.
+// with a 200), and each request is logged at most once, as LOG_REQUESTS says.
 import type { MiddlewareObj } from '@middy/core';
+import type { RequestLogging } from '../../lib/config.ts';
 import { AppError, InternalServerError, ServiceUnavailableError, ValidationError } from '../../lib/errors.ts';
 import { logRequest } from '../../lib/log.ts';
 import { type HttpEvent, type HttpResult, jsonResponse, type RequestContext } from './types.ts';
 
-export function errorEnvelope(options: { log: boolean }): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
+export function errorEnvelope(options: {
+  log: RequestLogging;
+}): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
   const log = (
     request: { event: HttpEvent; context: RequestContext },
     status: number,
     outcome: string,
     cause?: unknown,
   ) => {
-    if (!options.log) return;
+    if (options.log === 'none') return;
     const { event, context } = request;
     logRequest({
       requestId: context.awsRequestId ?? event.requestContext?.requestId,
@@ -30,7 +33,8 @@ export function errorEnvelope(options: { log: boolean }): MiddlewareObj<HttpEven
       request.context.startedAt = performance.now();
     },
     after: (request) => {
-      log(request, request.response?.statusCode ?? 200, request.context.outcome ?? 'ok');
+      // Only answers the handler gave reach here: successes, logged when every request is.
+      if (options.log === 'all') log(request, request.response?.statusCode ?? 200, request.context.outcome ?? 'ok');
     },
     onError: (request) => {
       const error = toAppError(request.error);

@@ -105,6 +105,26 @@ describe('the request log', () => {
     }
   });
 
+  it.each([
+    ['unset (the default): refusals and failures only', '', [401, 422]],
+    ['errors', 'errors', [401, 422]],
+    ['all', 'all', [200, 401, 422]],
+    ['none', 'none', []],
+  ])('LOG_REQUESTS %s', async (_name, setting, statuses) => {
+    const logged = harness.withEnv({ LOG_REQUESTS: setting });
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+    try {
+      expect((await logged.invoke({ learningId: id, token: alice, body: { content: { n: 1 } } })).status).toBe(200);
+      expect((await logged.invoke({ learningId: id, token: `${alice}x`, body: { content: {} } })).status).toBe(401);
+      expect((await logged.invoke({ learningId: id, token: alice, body: { content: null } })).status).toBe(422);
+    } finally {
+      write.mockRestore();
+    }
+    const lines = written.filter((line) => line.includes('update_learning'));
+    expect(lines.map((line) => JSON.parse(line).status)).toEqual(statuses);
+  });
+
   it('logs a 500 at error level with the cause, which the answer never shows', async () => {
     proxy.mode = 'garbage';
     const logged = faulty.withEnv({ LOG_REQUESTS: 'true' });

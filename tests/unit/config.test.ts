@@ -27,7 +27,9 @@ describe('loadConfig', () => {
     });
     expect(jwks.jwt.keySource).toMatchObject({ kind: 'jwks-url', cooldownMs: 0, maxAgeMs: 600_000, timeoutMs: 2000 });
     expect(loadConfig({ JWT_CLAIMS_FROM_API_GATEWAY: 'true' }).jwt.keySource).toEqual({ kind: 'api-gateway' });
-    expect(loadConfig({ ...base, LOG_REQUESTS: 'false' }).logRequests).toBe(false);
+    expect(loadConfig({ ...base, LOG_REQUESTS: 'false' }).logRequests).toBe('none');
+    expect(loadConfig({ ...base, LOG_REQUESTS: 'true' }).logRequests).toBe('all');
+    expect(loadConfig({ ...base, LOG_REQUESTS: 'all' }).logRequests).toBe('all');
   });
 
   it('applies the documented defaults', () => {
@@ -43,6 +45,7 @@ describe('loadConfig', () => {
     });
     expect(config.authorization).toEqual({ adminScope: 'agent_os:admin', requiredScope: 'learnings:write' });
     expect(config.dynamoDb).toMatchObject({ region: 'us-east-1', endpoint: undefined, maxAttempts: 3 });
+    expect(config.logRequests).toBe('errors');
   });
 
   it('RS256 is the default algorithm, so a deployment without a key fails at init', () => {
@@ -91,6 +94,7 @@ describe('loadConfig', () => {
     [{ DYNAMODB_REQUEST_TIMEOUT_MS: 'soon' }, /DYNAMODB_REQUEST_TIMEOUT_MS must be an integer/],
     [{ DYNAMODB_ENDPOINT: 'not a url' }, /DYNAMODB_ENDPOINT must be a URL/],
     [{ ADMIN_SCOPE: ' ' }, /ADMIN_SCOPE must not be empty/],
+    [{ LOG_REQUESTS: 'some' }, /LOG_REQUESTS must be all, errors or none/],
     [{ DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE: 'yes' }, /DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE must be true or false/],
     [
       { JWT_JWKS_URL: 'https://idp.example/jwks.json' },
