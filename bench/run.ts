@@ -15,7 +15,6 @@ const handlerBundle = `${out}/update-learning.mjs`;
 const floorBundle = `${out}/sdk-only.mjs`;
 const warmBundle = `${out}/handler-with-floor.mjs`;
 const quick = process.argv.includes('--quick');
-const STEADY_AFTER_NOTE = '6,000 invocations; TurboFan compiles a function after about 3,000 calls';
 
 // 1. Size: the deployable bundle and the SDK-only floor, built with the same options.
 await build({
@@ -84,6 +83,7 @@ type WarmResult = {
   raw: Summary;
   unbundled: { unbundled: Summary; bundled: Summary };
   warming: { handler: Summary; raw: Summary };
+  steadyAfter: number;
   stages: Record<string, number>;
   firstSightMedian: number;
   roundTrips: { outcome: string; status: number; calls: string[] }[];
@@ -131,7 +131,7 @@ console.log(
   `| DynamoDB calls per request | see below | 1 for 200/403/404, 0 for 401/413/422 | | | ${roundTripsOk ? 'ok' : 'OVER'} |`,
 );
 console.log(
-  `\nWarm latency is measured once V8 has optimised the handler (after ${STEADY_AFTER_NOTE}). In a container's first requests, before that, the handler takes ${ms(warm.warming.handler.median)} against ${ms(warm.warming.raw.median)} (ratio ${(warm.warming.handler.median / warm.warming.raw.median).toFixed(3)}).`,
+  `\nWarm latency is measured once V8 has optimised the handler (after ${warm.steadyAfter.toLocaleString('en')} invocations; TurboFan compiles a function after about 3,000 calls). In a container's first requests, before that, the handler takes ${ms(warm.warming.handler.median)} against ${ms(warm.warming.raw.median)} (ratio ${(warm.warming.handler.median / warm.warming.raw.median).toFixed(3)}).`,
 );
 console.log(
   `\nThe warm floor is the handler's own UpdateItem through the same bundled SDK; side by side with the same call through the SDK loaded unbundled from node_modules, as the runtime's own SDK would be, the bundled SDK takes ${ms(warm.unbundled.bundled.median)} against ${ms(warm.unbundled.unbundled.median)} (bundled/unbundled ${(warm.unbundled.bundled.median / warm.unbundled.unbundled.median).toFixed(3)}).`,

@@ -125,7 +125,8 @@ const BEFORE_STAGES = [
   'JSON body parsing (Middy parser)',
   'validation (Zod, DynamoDB limits, If-Match)',
 ];
-const AFTER_STAGES = ['request log'];
+const AFTER_STAGES = ['request log (of a success only with LOG_REQUESTS=all)'];
+const STAGE_COUNT = BEFORE_STAGES.length + AFTER_STAGES.length;
 type Timeline = { stages: number[]; dynamoDb: number; handler: number; started: number; mark: number };
 const timeline: Timeline = { stages: [], dynamoDb: 0, handler: 0, started: 0, mark: 0 };
 const stageSamples = new Map<string, number[]>();
@@ -175,8 +176,7 @@ const profiledRun = async () => {
   await profiled(ownerEvent(token), lambdaContext());
   if (!measuring) return;
   const total = performance.now() - timeline.started;
-  const labels = [...BEFORE_STAGES, ...AFTER_STAGES];
-  if (timeline.stages.length !== labels.length)
+  if (timeline.stages.length !== STAGE_COUNT)
     throw new Error(`the pipeline has ${timeline.stages.length} middleware steps; label them in bench/warm.ts`);
   const before = timeline.stages.slice(0, BEFORE_STAGES.length);
   const after = timeline.stages.slice(BEFORE_STAGES.length);
@@ -236,6 +236,7 @@ process.send?.({
   raw: summarize(rawSamples),
   unbundled: { unbundled: summarize(unbundledSamples), bundled: summarize(bundledSamples) },
   warming: { handler: summarize(warmingHandler), raw: summarize(warmingRaw) },
+  steadyAfter: STEADY_AFTER,
   stages,
   firstSightMedian,
   roundTrips,
