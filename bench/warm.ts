@@ -116,8 +116,8 @@ const unbundledUpdate = () => unbundledClient.send(new UpdateCommand(floorComman
 // Where the time goes, inside the real pipeline: the same handler built from the source modules the bundle is
 // made of, timed by Middy's plugin hooks around each middleware and the handler, and by a wrapper around the
 // DynamoDB client's send. Micro-benchmarks of each stage in a loop of its own add up to a fraction of the
-// gap side by side with real I/O: the same code runs slower between I/O events (cold caches, and work before the
-// request leaves delays it, while the local DynamoDB sleeps), so each stage is measured where it runs.
+// gap side by side with real I/O: the same code runs slower between I/O events (cold caches), so each stage is
+// measured where it runs.
 const BEFORE_STAGES = [
   'pipeline start (error envelope)',
   'token verification (seen before: cache)',
