@@ -172,8 +172,8 @@ const profiled = createUpdateLearningHandler(
   },
 ) as unknown as Handler;
 let measuring = false;
-const profiledRun = async () => {
-  await profiled(ownerEvent(token), lambdaContext());
+const profiledRun = async (event: unknown, context: unknown) => {
+  await profiled(event, context);
   if (!measuring) return;
   const total = performance.now() - timeline.started;
   if (timeline.stages.length !== STAGE_COUNT)
