@@ -47,11 +47,14 @@ function sameDecimal(a: Decimal, b: Decimal): boolean {
 
 /**
  * JSON.parse turns every number into a double, which silently rounds numbers with more than 15
- * significant digits and turns 1e-400 into 0. A body that may hold such a number (a long run of
- * digits or an exponent) is parsed again with each number's source text, so that a number a double
- * cannot hold exactly is stored as written (DynamoDB keeps 38 digits) or refused, never altered.
+ * significant digits and turns 1e-400 into 0. A body that may hold such a number (a number token of
+ * 16 or more digits and dots, or with an exponent) is parsed again with each number's source text, so
+ * that a number a double cannot hold exactly is stored as written (DynamoDB keeps 38 digits) or
+ * refused, never altered. A number token starts the text or follows a colon, bracket or comma (and
+ * maybe whitespace): digits inside a string, as in a UUID ("…-4e7a-…") or a phone number, cost no
+ * second parse unless they look like such a token themselves.
  */
-const MAY_HOLD_INEXACT_NUMBER = /[0-9.]{16}|[0-9][eE]/;
+const MAY_HOLD_INEXACT_NUMBER = /(?:^|[:[,])\s*-?(?:[0-9.]{16}|[0-9.]+[eE])/;
 
 /** `parsed` is JSON.parse(text); returns it, or `text` parsed again keeping numbers exact where needed. */
 export function withExactNumbers(text: string, parsed: unknown): unknown {

@@ -1,8 +1,9 @@
 // DynamoDB's value rules in isolation: sizes by DynamoDB's own counting, error paths, number reading.
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { numberFromDynamoDb } from '../../lib/dynamodb.ts';
-import { attributeSize, isExactly } from '../../lib/dynamodb-values.ts';
+import { attributeSize, isExactly, withExactNumbers } from '../../lib/dynamodb-values.ts';
 import { parseIfMatch } from '../../lib/etag.ts';
 import { buildUpdateCommand } from '../../lib/learnings-repository.ts';
 
@@ -31,6 +32,61 @@ describe('attributeSize', () => {
     expect(() => attributeSize('content', { '\ud800': 1 }, 'content')).toThrow('has a key that is not valid Unicode');
   });
 });
+
+describe('numbers sent in a body', () => {
+  const exact = (text: string) => withExactNumbers(text, JSON.parse(text));
+
+  it('are never altered: one a double cannot hold is kept as its text, wherever the token stands', () => {
+    const numberToken = fc
+      .tuple(
+        fc.stringMatching(/^-?(?:0|[1-9][0-9]{0,39})$/),
+        fc.option(fc.stringMatching(/^\.[0-9]{1,30}$/), { nil: '' }),
+        fc.option(fc.stringMatching(/^[eE][+-]?[0-9]{1,3}$/), { nil: '' }),
+      )
+      .map((parts) => parts.join(''));
+    const place = fc.constantFrom(
+      (n: string) => `{"n":${n}}`,
+      (n: string) => `{"a":[${n}]}`,
+      (n: string) => `{"a":[1, "x",${n}]}`,
+      (n: string) => `{"s":"e1", "m":{"n":${n}}}`,
+    );
+    fc.assert(
+      fc.property(numberToken, place, fc.constantFrom('', ' ', '\n\t '), (token, at, space) => {
+        const kept = findNumber(exact(at(space + token)));
+        if (kept instanceof NumberValue) expect(kept.value).toBe(token);
+        else expect(typeof kept === 'number' && isExactly(token, kept)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('are parsed once when digits stand only inside strings, as in a UUID or a phone number', () => {
+    for (const text of [
+      '{"content":{"id":"550e8400-e29b-41d4-a716-446655440000","phone":"+49 1511 2345678901234"}}',
+      '{"content":{"n":12,"f":0.92,"when":"2026-11-28T19:14:38Z"}}',
+    ]) {
+      const parsed = JSON.parse(text);
+      expect(withExactNumbers(text, parsed)).toBe(parsed);
+    }
+    for (const text of ['{"n":1e5}', '{"a":[\n 1234567890.123456]}', '{"s":"x", "n":-0.5E-3}']) {
+      const parsed = JSON.parse(text);
+      expect(withExactNumbers(text, parsed)).not.toBe(parsed);
+    }
+  });
+});
+
+/** The one number in a parsed body, however deep. */
+function findNumber(value: unknown): unknown {
+  if (typeof value === 'number' || value instanceof NumberValue) return value;
+  if (typeof value === 'object' && value !== null) {
+    const values = Object.values(value);
+    for (const inner of values.toReversed()) {
+      const found = findNumber(inner);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
 
 describe('numbers read from DynamoDB', () => {
   it('are doubles when a double holds them exactly, raw JSON text otherwise', () => {
