@@ -76,6 +76,43 @@ export function isExactly(text: string, value: number): boolean {
   return written !== undefined && read !== undefined && sameDecimal(written, read);
 }
 
+// A body text at most this long (in UTF-16 code units, at most 3 UTF-8 bytes each: 196,608 bytes) cannot
+// describe content and metadata over the item limit: DynamoDB counts a JSON value at most twice the bytes
+// of its text (a one-digit number, 2 bytes for 1; a list element, 1 byte for its comma), so at most
+// 393,216 bytes, plus at most 1,051 for learning_id and updated_at: under 409,600.
+const MAX_TEXT_LENGTH_WITHIN_SIZE = 65_536;
+// The body's own object, then content or metadata (level 1) and 31 more levels inside them.
+const MAX_BRACKETS_WITHIN_DEPTH = MAX_NESTING_DEPTH + 1;
+const ESCAPED_CODE_UNIT = '\\u';
+const OPENING_BRACKETS = ['{', '['];
+
+/**
+ * Whether the JSON text of a body alone shows that every value parsed from it is within DynamoDB's limits,
+ * so that attributeSize could refuse none of them and need not walk them. A few scans of the text cost a
+ * fraction of the walk (see the README's Performance section), and nearly every body passes them:
+ * - no \u escape: every key and string is written out, so none hides a forbidden key, and a well-formed
+ *   text holds no lone surrogate;
+ * - no forbidden key's name anywhere;
+ * - no number token that may be inexact (MAY_HOLD_INEXACT_NUMBER): every number then has at most 15
+ *   digits and no exponent, far inside DynamoDB's 38 digits and 1E-130 to 9.99E+125;
+ * - at most 33 brackets, so no value is nested deeper than 32 levels;
+ * - at most 65,536 code units, so the item cannot exceed 400 KB (above).
+ */
+export function withinLimitsByText(text: string): boolean {
+  if (text.length > MAX_TEXT_LENGTH_WITHIN_SIZE || text.includes(ESCAPED_CODE_UNIT) || !text.isWellFormed()) {
+    return false;
+  }
+  for (const key of FORBIDDEN_KEYS) if (text.includes(key)) return false;
+  if (MAY_HOLD_INEXACT_NUMBER.test(text)) return false;
+  let brackets = 0;
+  for (const bracket of OPENING_BRACKETS) {
+    for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1)) {
+      if (++brackets > MAX_BRACKETS_WITHIN_DEPTH) return false;
+    }
+  }
+  return true;
+}
+
 /** Size in bytes DynamoDB charges for a top-level attribute `name` holding `value`. */
 export function attributeSize(name: string, value: unknown, path: string): number {
   return Buffer.byteLength(name) + valueSize(value, [path], 1);

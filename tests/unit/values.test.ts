@@ -3,7 +3,14 @@ import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { numberFromDynamoDb } from '../../lib/dynamodb.ts';
-import { attributeSize, isExactly, withExactNumbers } from '../../lib/dynamodb-values.ts';
+import {
+  attributeSize,
+  isExactly,
+  MAX_ITEM_BYTES,
+  MAX_NESTING_DEPTH,
+  withExactNumbers,
+  withinLimitsByText,
+} from '../../lib/dynamodb-values.ts';
 import { parseIfMatch } from '../../lib/etag.ts';
 import { buildUpdateCommand } from '../../lib/learnings-repository.ts';
 
@@ -87,6 +94,65 @@ function findNumber(value: unknown): unknown {
   }
   return undefined;
 }
+
+describe('a body text that shows its values within limits', () => {
+  /** The walk's answer for a body: the bytes of content and metadata, or what it refuses. */
+  const walk = (text: string) => {
+    const body = withExactNumbers(text, JSON.parse(text)) as Record<string, unknown>;
+    let size = 0;
+    for (const name of ['content', 'metadata']) {
+      if (body[name] !== undefined) size += attributeSize(name, body[name], name);
+    }
+    return size;
+  };
+  const nested = (levels: number) => `{"content":${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}}`;
+
+  it('is one whose values the walk never refuses, and whose size is at most twice its bytes', () => {
+    const json = fc.jsonValue({ depthSize: 'large' });
+    const key = fc.oneof(fc.string({ unit: 'grapheme' }), fc.constantFrom('__proto__', 'constructor', 'prototype'));
+    const value = fc.oneof(json, fc.dictionary(key, json), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(fc.record({ content: value, metadata: value }, { requiredKeys: [] }), (body) => {
+        const text = JSON.stringify(body);
+        if (!withinLimitsByText(text)) return;
+        expect(walk(text)).toBeLessThanOrEqual(2 * Buffer.byteLength(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('is a typical body, and one nested 32 levels deep; never one the walk must look at', () => {
+    expect(withinLimitsByText('{"content":{"name":"Zoë","tags":["a","b"],"n":12,"f":0.92},"metadata":null}')).toBe(
+      true,
+    );
+    expect(withinLimitsByText(nested(MAX_NESTING_DEPTH))).toBe(true);
+    expect(walk(nested(MAX_NESTING_DEPTH))).toBeGreaterThan(0);
+    const refused = [
+      nested(MAX_NESTING_DEPTH + 1),
+      '{"content":{"__proto__":1}}',
+      '{"content":{"a":"the constructor"}}',
+      '{"content":{"\\u0070rototype":1}}',
+      '{"content":{"a":"\\ud800"}}',
+      '{"content":{"a":"\ud800"}}',
+      '{"content":{"n":12345678901234567}}',
+      '{"content":{"n":1e-131}}',
+      `{"content":{"a":"${'x'.repeat(65_536)}"}}`,
+    ];
+    for (const text of refused) expect(withinLimitsByText(text), text).toBe(false);
+  });
+
+  it('at its longest cannot describe an item over the limit, with the longest learning_id', () => {
+    const prefix = '{"content":{"a":[';
+    const ones = '1,'.repeat((65_536 - prefix.length - 4) / 2);
+    const text = `${prefix}${ones}1]}}`;
+    expect(text.length).toBeLessThanOrEqual(65_536);
+    expect(withinLimitsByText(text)).toBe(true);
+    const learningId = attributeSize('learning_id', 'x'.repeat(1024), 'learning_id');
+    expect(learningId + attributeSize('updated_at', 2_000_000_000, 'updated_at') + walk(text)).toBeLessThan(
+      MAX_ITEM_BYTES,
+    );
+  });
+});
 
 describe('numbers read from DynamoDB', () => {
   it('are doubles when a double holds them exactly, raw JSON text otherwise', () => {
