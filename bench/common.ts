@@ -43,3 +43,12 @@ export function summarize(samples: number[]): Summary {
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
   return { median: at(0.5), p99: at(0.99), count: sorted.length };
 }
+
+/**
+ * The median of the ratios of pairs measured back to back (a[i] beside b[i]). It matches the ratio of the
+ * two medians on a steady machine; when load comes or goes mid-run, the two medians can fall on either side
+ * of the change while each pair still shares its conditions.
+ */
+export function pairedRatio(a: number[], b: number[]): number {
+  return summarize(a.map((value, index) => value / (b[index] ?? Number.NaN))).median;
+}

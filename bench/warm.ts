@@ -13,7 +13,7 @@ import { ensureLearningsTable } from '../scripts/local-dynamodb.ts';
 import { signToken } from '../scripts/tokens.ts';
 import { startAllOldProxy } from '../tests/support/all-old-proxy.ts';
 import { httpEvent, lambdaContext } from '../tests/support/events.ts';
-import { BENCH_ENV, ownerEvent, SECRET, summarize, TABLE, UPDATE, UPDATE_TEXT } from './common.ts';
+import { BENCH_ENV, ownerEvent, pairedRatio, SECRET, summarize, TABLE, UPDATE, UPDATE_TEXT } from './common.ts';
 
 const [bundlePath = '', warmBundlePath = '', endpoint = '', iterationsText = '3000'] = process.argv.slice(2);
 const iterations = Number(iterationsText);
@@ -234,6 +234,7 @@ proxy.close();
 process.send?.({
   handler: summarize(handlerSamples),
   raw: summarize(rawSamples),
+  pairedRatio: pairedRatio(handlerSamples, rawSamples),
   unbundled: { unbundled: summarize(unbundledSamples), bundled: summarize(bundledSamples) },
   warming: { handler: summarize(warmingHandler), raw: summarize(warmingRaw) },
   steadyAfter: STEADY_AFTER,
