@@ -46,8 +46,8 @@ export function summarize(samples: number[]): Summary {
 
 /**
  * The median of the ratios of pairs measured back to back (a[i] beside b[i]). It matches the ratio of the
- * two medians on a steady machine; when load comes or goes mid-run, the two medians can fall on either side
- * of the change while each pair still shares its conditions.
+ * two medians within a few hundredths on a steady machine; when load comes or goes mid-run, the two medians
+ * can fall on either side of the change while each pair still shares its conditions.
  */
 export function pairedRatio(a: number[], b: number[]): number {
   return summarize(a.map((value, index) => value / (b[index] ?? Number.NaN))).median;

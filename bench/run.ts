@@ -131,15 +131,15 @@ for (const [figure, mine, floor, ratio, target] of rows) {
 console.log(
   `| DynamoDB calls per request | see below | 1 for 200/403/404, 0 for 401/413/422 | | | ${roundTripsOk ? 'ok' : 'OVER'} |`,
 );
-// Both ratios of medians beside the medians of paired ratios: far apart, they tell of a machine whose load
-// changed during the run, whose figures are not worth comparing with another run's.
+// Both ratios of medians beside the medians of paired ratios: far apart, they tell of a machine that was not
+// steady during the run (load coming or going, or heavy enough to skew each series its own way).
 const paired = { warm: warm.pairedRatio, cold: pairedRatio(cold.handler, cold.floor) };
 const drift = Math.max(
   Math.abs(paired.warm - warm.handler.median / warm.raw.median),
   Math.abs(paired.cold - coldHandler.median / coldFloor.median),
 );
 console.log(
-  `\nThe median of the ratios of pairs measured back to back: warm ${paired.warm.toFixed(3)}, cold ${paired.cold.toFixed(3)}.${drift > 0.03 ? " They differ from the ratios of medians above by more than 0.03: the machine's load changed during this run (the two medians fell on either side of the change). Rerun it on a quiet machine." : ''}`,
+  `\nThe median of the ratios of pairs measured back to back: warm ${paired.warm.toFixed(3)}, cold ${paired.cold.toFixed(3)}.${drift > 0.03 ? " They differ from the ratios of medians above by more than 0.03: the machine was not steady during this run, and its figures are not worth comparing with another run's. Rerun it on a quiet machine." : ''}`,
 );
 console.log(
   `\nWarm latency is measured once V8 has optimised the handler (after ${warm.steadyAfter.toLocaleString('en')} invocations; TurboFan compiles a function after about 3,000 calls). In a container's first requests, before that, the handler takes ${ms(warm.warming.handler.median)} against ${ms(warm.warming.raw.median)} (ratio ${(warm.warming.handler.median / warm.warming.raw.median).toFixed(3)}).`,
