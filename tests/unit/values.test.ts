@@ -111,17 +111,21 @@ describe('a body text that shows its values within limits', () => {
     const json = fc.jsonValue({ depthSize: 'large' });
     const key = fc.oneof(fc.string({ unit: 'grapheme' }), fc.constantFrom('__proto__', 'constructor', 'prototype'));
     const value = fc.oneof(json, fc.dictionary(key, json), fc.string({ unit: 'binary' }));
+    let passed = 0;
     fc.assert(
       fc.property(fc.record({ content: value, metadata: value }, { requiredKeys: [] }), (body) => {
         const text = JSON.stringify(body);
         if (!withinLimitsByText(text)) return;
+        passed++;
         expect(walk(text)).toBeLessThanOrEqual(2 * Buffer.byteLength(text));
       }),
       { numRuns: 3000 },
     );
+    // About a third of generated bodies pass the text check: the property is tested, not skipped.
+    expect(passed).toBeGreaterThan(500);
   });
 
-  it('is a typical body, and one nested 32 levels deep; never one the walk must look at', () => {
+  it('passes a typical body and one nested 32 levels deep, and none the walk must judge', () => {
     expect(withinLimitsByText('{"content":{"name":"Zoë","tags":["a","b"],"n":12,"f":0.92},"metadata":null}')).toBe(
       true,
     );
