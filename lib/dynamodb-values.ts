@@ -56,15 +56,27 @@ function sameDecimal(a: Decimal, b: Decimal): boolean {
  */
 const MAY_HOLD_INEXACT_NUMBER = /(?:^|[:[,])\s*-?(?:[0-9.]{16}|[0-9.]+[eE])/;
 
-/** `parsed` is JSON.parse(text); returns it, or `text` parsed again keeping numbers exact where needed. */
-export function withExactNumbers(text: string, parsed: unknown): unknown {
-  if (!MAY_HOLD_INEXACT_NUMBER.test(text)) return parsed;
-  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
+/** A body's values, read from its text once. */
+export interface BodyValues {
+  /** JSON.parse's result, or the text parsed again keeping numbers exact where a double would not. */
+  exact: unknown;
+  /**
+   * Whether the text alone shows every value within DynamoDB's limits, so that attributeSize could refuse
+   * none of them and need not walk them (see withinLimitsByText).
+   */
+  withinLimits: boolean;
+}
+
+/** `parsed` is JSON.parse(text). The number-token scan decides both the second parse and part of the limits. */
+export function bodyValues(text: string, parsed: unknown): BodyValues {
+  if (!MAY_HOLD_INEXACT_NUMBER.test(text)) return { exact: parsed, withinLimits: withinLimitsByText(text) };
+  const exact = JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
     if (typeof value !== 'number' || context?.source === undefined) return value;
     // Beyond 2^53 the SDK refuses JS numbers (rightly: most are rounded); keep the text, exact or not.
     if (Math.abs(value) <= Number.MAX_SAFE_INTEGER && isExactly(context.source, value)) return value;
     return NumberValue.from(context.source);
   });
+  return { exact, withinLimits: false };
 }
 
 /** Whether the double `value` is exactly the decimal number `text` (in any notation). */
@@ -87,23 +99,22 @@ const ESCAPED_CODE_UNIT = '\\u';
 const OPENING_BRACKETS = ['{', '['];
 
 /**
- * Whether the JSON text of a body alone shows that every value parsed from it is within DynamoDB's limits,
- * so that attributeSize could refuse none of them and need not walk them. A few scans of the text cost a
- * fraction of the walk (see the README's Performance section), and nearly every body passes them:
+ * For a body text that holds no number token that may be inexact (MAY_HOLD_INEXACT_NUMBER: every number
+ * then has at most 15 digits and no exponent, far inside DynamoDB's 38 digits and 1E-130 to 9.99E+125):
+ * whether the text alone shows that every value parsed from it is within DynamoDB's limits. A few scans of
+ * the text cost a fraction of the walk (see the README's Performance section), and nearly every body
+ * passes them:
  * - no \u escape: every key and string is written out, so none hides a forbidden key, and a well-formed
  *   text holds no lone surrogate;
  * - no forbidden key's name anywhere;
- * - no number token that may be inexact (MAY_HOLD_INEXACT_NUMBER): every number then has at most 15
- *   digits and no exponent, far inside DynamoDB's 38 digits and 1E-130 to 9.99E+125;
  * - at most 33 brackets, so no value is nested deeper than 32 levels;
  * - at most 65,536 code units, so the item cannot exceed 400 KB (above).
  */
-export function withinLimitsByText(text: string): boolean {
+function withinLimitsByText(text: string): boolean {
   if (text.length > MAX_TEXT_LENGTH_WITHIN_SIZE || text.includes(ESCAPED_CODE_UNIT) || !text.isWellFormed()) {
     return false;
   }
   for (const key of FORBIDDEN_KEYS) if (text.includes(key)) return false;
-  if (MAY_HOLD_INEXACT_NUMBER.test(text)) return false;
   let brackets = 0;
   for (const bracket of OPENING_BRACKETS) {
     for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1)) {

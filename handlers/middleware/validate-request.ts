@@ -2,7 +2,7 @@
 // every 422 and 413 is decided here, before any database call.
 import type { MiddlewareObj } from '@middy/core';
 import type { Config } from '../../lib/config.ts';
-import { attributeSize, MAX_ITEM_BYTES, withExactNumbers, withinLimitsByText } from '../../lib/dynamodb-values.ts';
+import { attributeSize, bodyValues, MAX_ITEM_BYTES } from '../../lib/dynamodb-values.ts';
 import { PayloadTooLargeError } from '../../lib/errors.ts';
 import { etagScope, parseIfMatch } from '../../lib/etag.ts';
 import { parseOrThrow, updateLearningRequestSchema } from '../../lib/schemas.ts';
@@ -16,6 +16,7 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
   return {
     before: (request) => {
       const { event, context } = request;
+      const values = bodyValues(context.bodyText ?? '', event.body);
       const {
         path: { learning_id: learningId },
         query,
@@ -23,11 +24,11 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
       } = parseOrThrow(updateLearningRequestSchema, {
         path: event.pathParameters,
         query: event.queryStringParameters ?? {},
-        body: withExactNumbers(context.bodyText ?? '', event.body),
+        body: values.exact,
       });
       // Nearly every body's text shows its values within DynamoDB's limits; only when it cannot are the
       // values walked, to find the first one out of them (or the size over the limit).
-      if (!withinLimitsByText(context.bodyText ?? '')) {
+      if (!values.withinLimits) {
         let size = attributeSize('learning_id', learningId, 'learning_id') + UPDATED_AT_BYTES;
         if (body.content !== undefined) size += attributeSize('content', body.content, 'content');
         if (body.metadata !== undefined) size += attributeSize('metadata', body.metadata, 'metadata');

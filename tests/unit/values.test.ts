@@ -3,14 +3,7 @@ import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { numberFromDynamoDb } from '../../lib/dynamodb.ts';
-import {
-  attributeSize,
-  isExactly,
-  MAX_ITEM_BYTES,
-  MAX_NESTING_DEPTH,
-  withExactNumbers,
-  withinLimitsByText,
-} from '../../lib/dynamodb-values.ts';
+import { attributeSize, bodyValues, isExactly, MAX_ITEM_BYTES, MAX_NESTING_DEPTH } from '../../lib/dynamodb-values.ts';
 import { parseIfMatch } from '../../lib/etag.ts';
 import { buildUpdateCommand } from '../../lib/learnings-repository.ts';
 
@@ -40,9 +33,10 @@ describe('attributeSize', () => {
   });
 });
 
-describe('numbers sent in a body', () => {
-  const exact = (text: string) => withExactNumbers(text, JSON.parse(text));
+/** A body's values as the handler stores them. */
+const exact = (text: string) => bodyValues(text, JSON.parse(text)).exact;
 
+describe('numbers sent in a body', () => {
   it('are never altered: one a double cannot hold is kept as its text, wherever the token stands', () => {
     const numberToken = fc
       .tuple(
@@ -73,11 +67,11 @@ describe('numbers sent in a body', () => {
       '{"content":{"n":12,"f":0.92,"when":"2026-11-28T19:14:38Z"}}',
     ]) {
       const parsed = JSON.parse(text);
-      expect(withExactNumbers(text, parsed)).toBe(parsed);
+      expect(bodyValues(text, parsed).exact).toBe(parsed);
     }
     for (const text of ['{"n":1e5}', '{"a":[\n 1234567890.123456]}', '{"s":"x", "n":-0.5E-3}']) {
       const parsed = JSON.parse(text);
-      expect(withExactNumbers(text, parsed)).not.toBe(parsed);
+      expect(bodyValues(text, parsed).exact).not.toBe(parsed);
     }
   });
 });
@@ -96,9 +90,10 @@ function findNumber(value: unknown): unknown {
 }
 
 describe('a body text that shows its values within limits', () => {
+  const withinLimits = (text: string) => bodyValues(text, JSON.parse(text)).withinLimits;
   /** The walk's answer for a body: the bytes of content and metadata, or what it refuses. */
   const walk = (text: string) => {
-    const body = withExactNumbers(text, JSON.parse(text)) as Record<string, unknown>;
+    const body = exact(text) as Record<string, unknown>;
     let size = 0;
     for (const name of ['content', 'metadata']) {
       if (body[name] !== undefined) size += attributeSize(name, body[name], name);
@@ -115,7 +110,7 @@ describe('a body text that shows its values within limits', () => {
     fc.assert(
       fc.property(fc.record({ content: value, metadata: value }, { requiredKeys: [] }), (body) => {
         const text = JSON.stringify(body);
-        if (!withinLimitsByText(text)) return;
+        if (!withinLimits(text)) return;
         passed++;
         expect(walk(text)).toBeLessThanOrEqual(2 * Buffer.byteLength(text));
       }),
@@ -126,10 +121,8 @@ describe('a body text that shows its values within limits', () => {
   });
 
   it('passes a typical body and one nested 32 levels deep, and none the walk must judge', () => {
-    expect(withinLimitsByText('{"content":{"name":"Zoë","tags":["a","b"],"n":12,"f":0.92},"metadata":null}')).toBe(
-      true,
-    );
-    expect(withinLimitsByText(nested(MAX_NESTING_DEPTH))).toBe(true);
+    expect(withinLimits('{"content":{"name":"Zoë","tags":["a","b"],"n":12,"f":0.92},"metadata":null}')).toBe(true);
+    expect(withinLimits(nested(MAX_NESTING_DEPTH))).toBe(true);
     expect(walk(nested(MAX_NESTING_DEPTH))).toBeGreaterThan(0);
     const refused = [
       nested(MAX_NESTING_DEPTH + 1),
@@ -142,7 +135,7 @@ describe('a body text that shows its values within limits', () => {
       '{"content":{"n":1e-131}}',
       `{"content":{"a":"${'x'.repeat(65_536)}"}}`,
     ];
-    for (const text of refused) expect(withinLimitsByText(text), text).toBe(false);
+    for (const text of refused) expect(withinLimits(text), text).toBe(false);
   });
 
   it('at its longest cannot describe an item over the limit, with the longest learning_id', () => {
@@ -150,7 +143,7 @@ describe('a body text that shows its values within limits', () => {
     const ones = '1,'.repeat((65_536 - prefix.length - 4) / 2);
     const text = `${prefix}${ones}1]}}`;
     expect(text.length).toBeLessThanOrEqual(65_536);
-    expect(withinLimitsByText(text)).toBe(true);
+    expect(withinLimits(text)).toBe(true);
     const learningId = attributeSize('learning_id', 'x'.repeat(1024), 'learning_id');
     expect(learningId + attributeSize('updated_at', 2_000_000_000, 'updated_at') + walk(text)).toBeLessThan(
       MAX_ITEM_BYTES,
