@@ -68,20 +68,27 @@ describe('DynamoDB failing, through the real SDK', () => {
   });
 });
 
+/** The request-log lines written to stdout while `requests` runs (stdout is captured meanwhile). */
+async function requestLogLines(requests: () => Promise<void>): Promise<string[]> {
+  const written: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+  try {
+    await requests();
+  } finally {
+    write.mockRestore();
+  }
+  return written.filter((line) => line.includes('update_learning'));
+}
+
 describe('the request log', () => {
   it('is one JSON line per request with id, outcome, status and latency; never the token or the body', async () => {
     const logged = harness.withEnv({ LOG_REQUESTS: 'true' });
-    const written: string[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
     const secretContent = 'very-private-user-fact';
-    try {
+    const lines = await requestLogLines(async () => {
       await logged.invoke({ learningId: id, token: alice, body: { content: { secretContent } } });
       await logged.invoke({ learningId: id, token: `${alice}x`, body: { content: { secretContent } } });
       await logged.invoke({ learningId: id, token: alice, body: { content: null } });
-    } finally {
-      write.mockRestore();
-    }
-    const lines = written.filter((line) => line.includes('update_learning'));
+    });
     expect(lines).toHaveLength(3);
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries.map((entry) => [entry.status, entry.outcome])).toEqual([
@@ -112,33 +119,27 @@ describe('the request log', () => {
     ['none', 'none', []],
   ])('LOG_REQUESTS %s', async (_name, setting, statuses) => {
     const logged = harness.withEnv({ LOG_REQUESTS: setting });
-    const written: string[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
-    try {
+    const lines = await requestLogLines(async () => {
       expect((await logged.invoke({ learningId: id, token: alice, body: { content: { n: 1 } } })).status).toBe(200);
       expect((await logged.invoke({ learningId: id, token: `${alice}x`, body: { content: {} } })).status).toBe(401);
       expect((await logged.invoke({ learningId: id, token: alice, body: { content: null } })).status).toBe(422);
-    } finally {
-      write.mockRestore();
-    }
-    const lines = written.filter((line) => line.includes('update_learning'));
+    });
     expect(lines.map((line) => JSON.parse(line).status)).toEqual(statuses);
   });
 
   it('logs a 500 at error level with the cause, which the answer never shows', async () => {
     proxy.mode = 'garbage';
     const logged = faulty.withEnv({ LOG_REQUESTS: 'true' });
-    const written: string[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
-    let answer: Awaited<ReturnType<Harness['invoke']>>;
-    try {
-      answer = await logged.invoke({ learningId: id, token: alice, body: { content: {} } });
-    } finally {
-      write.mockRestore();
-      proxy.mode = 'pass';
-    }
-    expect(answer.body).toEqual({ detail: 'Internal server error', error_code: 'INTERNAL_SERVER_ERROR' });
-    const entry = JSON.parse(written.find((line) => line.includes('update_learning')) ?? '{}');
+    let answer: Awaited<ReturnType<Harness['invoke']>> | undefined;
+    const lines = await requestLogLines(async () => {
+      try {
+        answer = await logged.invoke({ learningId: id, token: alice, body: { content: {} } });
+      } finally {
+        proxy.mode = 'pass';
+      }
+    });
+    expect(answer?.body).toEqual({ detail: 'Internal server error', error_code: 'INTERNAL_SERVER_ERROR' });
+    const entry = JSON.parse(lines[0] ?? '{}');
     expect(entry).toMatchObject({ level: 'error', status: 500 });
     expect(entry.cause.name).toBeTruthy();
   });
