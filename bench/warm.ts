@@ -69,7 +69,7 @@ const floorCommand = () =>
     changes: UPDATE,
     principal: { userId: 'alice', scopes: ['learnings:write'], isAdmin: false },
     now: Math.floor(Date.now() / 1000),
-    precondition: undefined,
+    preconditions: undefined,
   });
 const rawUpdate = () => floorClient.send(new bundle.UpdateCommand(floorCommand()));
 

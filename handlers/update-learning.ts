@@ -29,25 +29,28 @@ export function createUpdateLearningHandler(
     new LearningsRepository(createDocumentClient(config.dynamoDb), {
       oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
     });
-  return middy<HttpEvent, HttpResult, Error, RequestContext>(plugin)
-    .use(errorEnvelope({ log: config.logRequests }))
-    .use(authenticate(config))
-    .use(requireJsonBody())
-    .use(httpJsonBodyParser())
-    .use(validateRequest(config))
-    .handler(async (_event, context) => {
-      const { principal, command } = context;
-      // authenticate and validateRequest set both or threw: this guards only a pipeline edited out of order.
-      /* v8 ignore next 2 */
-      if (principal === undefined || command === undefined)
-        throw new Error('pipeline ran the handler unauthenticated or unvalidated');
-      // Middy's abort signal is not passed on: its early timeout still answers 503 before the Lambda's
-      // deadline, aborting cannot undo a write that already reached DynamoDB, and the client's own
-      // deadlines end a hung call long before that timeout.
-      const result = await updateLearning(learnings, principal, command);
-      context.outcome = result.written ? 'updated' : 'unchanged';
-      return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
-    });
+  return (
+    middy<HttpEvent, HttpResult, Error, RequestContext>(plugin)
+      .use(errorEnvelope({ log: config.logRequests }))
+      .use(authenticate(config))
+      .use(requireJsonBody())
+      // requireJsonBody has checked the media type, charset and bytes, with the contract's answers.
+      .use(httpJsonBodyParser({ disableContentTypeCheck: true }))
+      .use(validateRequest(config))
+      .handler(async (_event, context) => {
+        const { principal, command } = context;
+        // authenticate and validateRequest set both or threw: this guards only a pipeline edited out of order.
+        /* v8 ignore next 2 */
+        if (principal === undefined || command === undefined)
+          throw new Error('pipeline ran the handler unauthenticated or unvalidated');
+        // Middy's abort signal is not passed on: its early timeout still answers 503 before the Lambda's
+        // deadline, aborting cannot undo a write that already reached DynamoDB, and the client's own
+        // deadlines end a hung call long before that timeout.
+        const result = await updateLearning(learnings, principal, command);
+        context.outcome = result.written ? 'updated' : 'unchanged';
+        return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
+      })
+  );
 }
 
 export const handler = createUpdateLearningHandler(loadConfig(process.env));

@@ -6,8 +6,14 @@ import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from './errors.ts';
 
 export const MAX_ITEM_BYTES = 400 * 1024;
-/** DynamoDB refuses documents nested deeper than this; the attribute's own map counts as level 1. */
-export const MAX_NESTING_DEPTH = 32;
+/**
+ * Maps and lists one attribute may nest, its own map counted: DynamoDB's documented "32 levels" count the
+ * scalar at the bottom too. Captured against DynamoDB proper, an attribute of 31 nested maps is stored and
+ * one of 32 refused ("Nesting Levels have exceeded supported limits"): github.com/nubo-db/dynoxide issue
+ * #110 (eu-west-2, both PutItem and UpdateItem values), and github.com/ExtendDB/extenddb pull request #123
+ * ("32 total nesting levels (31 wrappers above a scalar)"). dynalite and moto store deeper values.
+ */
+export const MAX_NESTING_DEPTH = 31;
 const MAX_SIGNIFICANT_DIGITS = 38;
 const MAX_EXPONENT = 125;
 const MIN_EXPONENT = -130;
@@ -88,26 +94,61 @@ export function isExactly(text: string, value: number): boolean {
   return written !== undefined && read !== undefined && sameDecimal(written, read);
 }
 
+/** A number's decimal text, whichever way it is held: a double, a NumberValue, or raw JSON read back. */
+function numberText(value: unknown): string | undefined {
+  if (typeof value === 'number') return String(value);
+  if (value instanceof NumberValue) return value.value;
+  if (typeof value === 'object' && value !== null && JSON.isRawJSON(value)) return JSON.stringify(value);
+  return undefined;
+}
+
+/**
+ * Whether two JSON values are the same as DynamoDB stores them: numbers by value (1.50 is 1.5, however each
+ * is held), maps whatever their key order (DynamoDB keeps none).
+ */
+export function sameJsonValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const aNumber = numberText(a);
+  const bNumber = numberText(b);
+  if (aNumber !== undefined || bNumber !== undefined) {
+    const aDecimal = aNumber === undefined ? undefined : parseDecimal(aNumber);
+    const bDecimal = bNumber === undefined ? undefined : parseDecimal(bNumber);
+    return aDecimal !== undefined && bDecimal !== undefined && sameDecimal(aDecimal, bDecimal);
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((element, index) => sameJsonValue(element, b[index]))
+    );
+  }
+  const aMap = a as Record<string, unknown>;
+  const bMap = b as Record<string, unknown>;
+  const keys = Object.keys(aMap);
+  return (
+    keys.length === Object.keys(bMap).length &&
+    keys.every((key) => Object.hasOwn(bMap, key) && sameJsonValue(aMap[key], bMap[key]))
+  );
+}
+
 // A body text at most this long (in UTF-16 code units, at most 3 UTF-8 bytes each: 196,608 bytes) cannot
 // describe content and metadata over the item limit: DynamoDB counts a JSON value at most twice the bytes
 // of its text (a one-digit number, 2 bytes for 1; a list element, 1 byte for its comma), so at most
 // 393,216 bytes, plus at most 1,051 for learning_id and updated_at: under 409,600.
 const MAX_TEXT_LENGTH_WITHIN_SIZE = 65_536;
-// The body's own object, then content or metadata (level 1) and 31 more levels inside them.
-const MAX_BRACKETS_WITHIN_DEPTH = MAX_NESTING_DEPTH + 1;
 const ESCAPED_CODE_UNIT = '\\u';
-const OPENING_BRACKETS = ['{', '['];
 
 /**
  * For a body text that holds no number token that may be inexact (MAY_HOLD_INEXACT_NUMBER: every number
  * then has at most 15 digits and no exponent, far inside DynamoDB's 38 digits and 1E-130 to 9.99E+125):
  * whether the text alone shows that every value parsed from it is within DynamoDB's limits. A few scans of
- * the text cost a fraction of the walk (see the README's Performance section), and nearly every body
- * passes them:
+ * the text cost a fraction of the walk (see bench/README.md), and nearly every body passes them (nesting
+ * was checked before the text was parsed: assertNestingWithinLimit):
  * - no \u escape: every key and string is written out, so none hides a forbidden key, and a well-formed
  *   text holds no lone surrogate;
  * - no forbidden key's name anywhere;
- * - at most 33 brackets, so no value is nested deeper than 32 levels;
  * - at most 65,536 code units, so the item cannot exceed 400 KB (above).
  */
 function withinLimitsByText(text: string): boolean {
@@ -115,18 +156,70 @@ function withinLimitsByText(text: string): boolean {
     return false;
   }
   for (const key of FORBIDDEN_KEYS) if (text.includes(key)) return false;
+  return true;
+}
+
+// The body's own object, then content or metadata (level 1) and the levels inside them.
+const MAX_BODY_NESTING = MAX_NESTING_DEPTH + 1;
+const OPENING_BRACKETS = ['{', '['];
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Refuses a body text that nests values deeper than DynamoDB stores, before anything parses it: a parse
+ * with a reviver recurses once per level, and a few thousand levels in a few KB of text would exhaust the
+ * stack (a RangeError, a 500). A text with no more opening brackets than the limit, strings included,
+ * cannot nest deeper, and is not scanned.
+ */
+export function assertNestingWithinLimit(text: string): void {
   let brackets = 0;
   for (const bracket of OPENING_BRACKETS) {
-    for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1)) {
-      if (++brackets > MAX_BRACKETS_WITHIN_DEPTH) return false;
+    for (
+      let at = text.indexOf(bracket);
+      at !== -1 && brackets <= MAX_BODY_NESTING;
+      at = text.indexOf(bracket, at + 1)
+    ) {
+      brackets++;
     }
   }
-  return true;
+  if (brackets <= MAX_BODY_NESTING) return;
+  const inObject = text.trimStart().charCodeAt(0) === OPEN_BRACE;
+  let depth = 0;
+  // The last string at the body's own level: the name of the member being read.
+  let member = '';
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code === QUOTE) {
+      const start = at;
+      for (at++; at < text.length; at++) {
+        const inner = text.charCodeAt(at);
+        if (inner === BACKSLASH) at++;
+        else if (inner === QUOTE) break;
+      }
+      if (depth === 1) member = text.slice(start + 1, Math.min(at, start + 101));
+    } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      if (++depth > MAX_BODY_NESTING) {
+        const where = inObject && member !== '' ? member : 'Request body';
+        throw new ValidationError(`${where} is nested more than ${MAX_NESTING_DEPTH} levels deep`, [
+          {
+            path: inObject && member !== '' ? `body.${member}` : 'body',
+            message: `nesting exceeds ${MAX_NESTING_DEPTH} levels`,
+          },
+        ]);
+      }
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
 }
 
 /** Size in bytes DynamoDB charges for a top-level attribute `name` holding `value`. */
 export function attributeSize(name: string, value: unknown, path: string): number {
-  return Buffer.byteLength(name) + valueSize(value, [path], 1);
+  return Buffer.byteLength(name) + valueSize(value, [path]);
 }
 
 // The path to the value being sized, as keys and indexes; joined into text only for an error message,
@@ -144,7 +237,7 @@ function refuse(trail: Trail, detail: (path: string) => string, message: string)
   return new ValidationError(detail(path), [{ path, message }]);
 }
 
-function valueSize(value: unknown, trail: Trail, depth: number): number {
+function valueSize(value: unknown, trail: Trail): number {
   switch (typeof value) {
     case 'string':
       if (!value.isWellFormed())
@@ -157,32 +250,23 @@ function valueSize(value: unknown, trail: Trail, depth: number): number {
     case 'object':
       if (value === null) return 1;
       if (value instanceof NumberValue) return numberSize(value.value, trail);
-      if (depth > MAX_NESTING_DEPTH) {
-        throw refuse(
-          trail,
-          (path) => `${path} is nested more than ${MAX_NESTING_DEPTH} levels deep`,
-          `nesting exceeds ${MAX_NESTING_DEPTH} levels`,
-        );
-      }
-      return Array.isArray(value)
-        ? listSize(value, trail, depth)
-        : mapSize(value as Record<string, unknown>, trail, depth);
+      return Array.isArray(value) ? listSize(value, trail) : mapSize(value as Record<string, unknown>, trail);
     default:
       throw refuse(trail, (path) => `${path} is not a JSON value`, 'not a JSON value');
   }
 }
 
-function listSize(list: readonly unknown[], trail: Trail, depth: number): number {
+function listSize(list: readonly unknown[], trail: Trail): number {
   let size = 3;
   for (let index = 0; index < list.length; index++) {
     trail.push(index);
-    size += 1 + valueSize(list[index], trail, depth + 1);
+    size += 1 + valueSize(list[index], trail);
     trail.pop();
   }
   return size;
 }
 
-function mapSize(map: Record<string, unknown>, trail: Trail, depth: number): number {
+function mapSize(map: Record<string, unknown>, trail: Trail): number {
   let size = 3;
   for (const key in map) {
     if (!Object.hasOwn(map, key)) continue;
@@ -191,7 +275,7 @@ function mapSize(map: Record<string, unknown>, trail: Trail, depth: number): num
       throw refuse(trail, (path) => `Key '${key}' is not allowed (at ${path})`, 'forbidden key');
     if (!key.isWellFormed())
       throw refuse(trail, (path) => `${path} has a key that is not valid Unicode`, 'lone surrogate');
-    size += 1 + Buffer.byteLength(key) + valueSize(map[key], trail, depth + 1);
+    size += 1 + Buffer.byteLength(key) + valueSize(map[key], trail);
     trail.pop();
   }
   return size;

@@ -11,6 +11,8 @@ declare global {
   interface JSON {
     /** Node 22+: a value JSON.stringify writes as the given JSON text, unchanged. */
     rawJSON(text: string): unknown;
+    /** Node 22+: whether a value was made by JSON.rawJSON. */
+    isRawJSON(value: unknown): boolean;
   }
 }
 

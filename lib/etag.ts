@@ -1,11 +1,19 @@
-// Optimistic concurrency: a strong entity tag per stored version of a learning, and the If-Match header
-// that makes a write conditional on it. A tag names the database and table it came from, so that a tag
+// Optimistic concurrency: a strong entity tag per stored version of a learning, and the If-Match and
+// If-None-Match headers that make a write conditional on it. A tag names the database and table it came from, so that a tag
 // of one table never matches a record of another.
 import { createHash } from 'node:crypto';
 import { ValidationError } from './errors.ts';
 
-/** What If-Match asks for: undefined when absent or `*` (the record must exist, which every write requires). */
-export type Precondition = { versions: number[] } | undefined;
+/**
+ * What If-Match and If-None-Match ask for, as versions of this scope. `undefined` when neither is sent (or
+ * If-Match is `*`: the record must exist, which every write requires anyway).
+ */
+export interface Preconditions {
+  /** If-Match: the record must be at one of these versions (an empty list: no tag of this scope, never met). */
+  match?: readonly number[];
+  /** If-None-Match: the record must be at none of these versions; `*`: it must not exist, never met by a PATCH. */
+  noneMatch?: readonly number[] | '*';
+}
 
 const MAX_TAGS = 16;
 const scopeHashes = new Map<string, string>();
@@ -25,37 +33,71 @@ function scopeHash(scope: string): string {
   return hash;
 }
 
-/** Records written without a version attribute are at version 0. */
+/**
+ * The attribute that holds a record's version, this service's own. Not `version`: tables are shared with
+ * other tools, and a name that common may hold anything, which this service must neither overwrite nor
+ * trip over. Records written without it (or with it holding anything but a number) are at version 0.
+ */
+export const VERSION_ATTRIBUTE = 'etag_version';
+
 export function versionOf(item: Readonly<Record<string, unknown>>): number {
-  return typeof item.version === 'number' ? item.version : 0;
+  const version = item[VERSION_ATTRIBUTE];
+  return typeof version === 'number' ? version : 0;
 }
 
 export function entityTag(scope: string, version: number): string {
   return `"${version}.${scopeHash(scope)}"`;
 }
 
+/** Whether a record at `version` meets the preconditions. */
+export function preconditionsHold(preconditions: Preconditions | undefined, version: number): boolean {
+  if (preconditions === undefined) return true;
+  const { match, noneMatch } = preconditions;
+  if (match !== undefined && !match.includes(version)) return false;
+  return noneMatch === undefined || (noneMatch !== '*' && !noneMatch.includes(version));
+}
+
 /**
- * Parses If-Match (RFC 9110 §13.1.1): `*`, or a comma-separated list of entity tags. Tags of another
- * scope or form, and weak tags (If-Match compares strongly), are valid but never match.
+ * Reads If-Match and If-None-Match (RFC 9110 §13.1.1–2): `*`, or a comma-separated list of entity tags.
+ * Tags of another scope or form are valid but never name a version. If-Match compares strongly (a weak tag
+ * never matches); If-None-Match weakly.
  */
-export function parseIfMatch(header: string | undefined, scope: string): Precondition {
-  if (header === undefined || header.trim() === '*') return undefined;
+export function parsePreconditions(
+  ifMatch: string | undefined,
+  ifNoneMatch: string | undefined,
+  scope: string,
+): Preconditions | undefined {
+  if (ifNoneMatch === undefined && (ifMatch === undefined || ifMatch.trim() === '*')) return undefined;
+  const preconditions: { match?: number[]; noneMatch?: number[] | '*' } = {};
+  if (ifMatch !== undefined && ifMatch.trim() !== '*') {
+    preconditions.match = versionsNamed(entityTagList(ifMatch, 'If-Match', false), scope);
+  }
+  if (ifNoneMatch !== undefined) {
+    preconditions.noneMatch =
+      ifNoneMatch.trim() === '*' ? '*' : versionsNamed(entityTagList(ifNoneMatch, 'If-None-Match', true), scope);
+  }
+  return preconditions;
+}
+
+function versionsNamed(tags: readonly string[], scope: string): number[] {
   const hash = scopeHash(scope);
   const versions: number[] = [];
-  for (const tag of entityTagList(header)) {
+  for (const tag of tags) {
     const dot = tag.lastIndexOf('.');
     const version = tag.slice(1, dot);
     if (tag.slice(dot + 1, -1) === hash && /^(?:0|[1-9][0-9]{0,14})$/.test(version)) versions.push(Number(version));
   }
-  return { versions: [...new Set(versions)] };
+  return [...new Set(versions)];
 }
 
-function entityTagList(header: string): string[] {
+/** The opaque tags of a list, quotes included; weak ones only when `weakToo`. */
+function entityTagList(header: string, name: string, weakToo: boolean): string[] {
   const invalid = () =>
-    new ValidationError('If-Match must be * or a list of entity tags', [
-      { path: 'header.if-match', message: 'malformed' },
+    new ValidationError(`${name} must be * or a list of entity tags`, [
+      { path: `header.${name.toLowerCase()}`, message: 'malformed' },
     ]);
   const tags: string[] = [];
+  let listed = 0;
   let position = 0;
   const skip = (characters: string) => {
     while (position < header.length && characters.includes(header.charAt(position))) position++;
@@ -70,13 +112,13 @@ function entityTagList(header: string): string[] {
     const tag = header.slice(position, end + 1);
     // etagc: %x21 / %x23-7E / obs-text
     if (!/^"[\x21\x23-\x7e\x80-\xff]*"$/.test(tag)) throw invalid();
-    if (!weak) tags.push(tag);
+    if (!weak || weakToo) tags.push(tag);
     position = end + 1;
     skip(' \t');
     if (position < header.length && header.charAt(position) !== ',') throw invalid();
     skip(' \t,');
-    if (tags.length > MAX_TAGS) throw invalid();
+    if (++listed > MAX_TAGS) throw invalid();
   }
-  if (tags.length === 0 && !/W\//.test(header)) throw invalid();
+  if (listed === 0) throw invalid();
   return tags;
 }

@@ -1,5 +1,6 @@
 // A learning record: who may change it, and how it is shown to callers.
 import type { Principal } from './auth.ts';
+import { sameJsonValue } from './dynamodb-values.ts';
 import type { JsonObject } from './schemas.ts';
 
 /** An item as read from DynamoDB; attributes written by other tools may be missing. */
@@ -33,7 +34,38 @@ export type LearningResponse = Record<(typeof RESPONSE_FIELDS)[number], unknown>
 export function toLearningResponse(item: StoredLearning): LearningResponse {
   const response: Record<string, unknown> = {};
   for (const field of RESPONSE_FIELDS) response[field] = item[field] ?? null;
+  response.content = asJson(response.content);
+  response.metadata = asJson(response.metadata);
   return response as LearningResponse;
+}
+
+/**
+ * Other tools may store sets and binary inside content and metadata, which JSON has no word for (a Set
+ * would be written as {}, bytes as an index map): sets are answered as arrays, binary as base64 text.
+ * Values that hold neither are returned as they are, not copied.
+ */
+function asJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || JSON.isRawJSON(value)) return value;
+  if (value instanceof Set) return Array.from(value, asJson);
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  let copy: Record<string, unknown> | unknown[] | undefined;
+  const entries = value as Record<string, unknown>;
+  for (const key in entries) {
+    const converted = asJson(entries[key]);
+    if (converted === entries[key]) continue;
+    copy ??= Array.isArray(value) ? [...value] : { ...entries };
+    (copy as Record<string, unknown>)[key] = converted;
+  }
+  return copy ?? value;
+}
+
+/** Whether the item holds exactly these changes (numbers compared by value, maps regardless of key order). */
+export function holdsChanges(item: StoredLearning, changes: LearningChanges): boolean {
+  return (
+    (changes.content === undefined || sameJsonValue(item.content, changes.content)) &&
+    (changes.metadata === undefined || sameJsonValue(item.metadata ?? null, changes.metadata))
+  );
 }
 
 export type Access = 'allowed' | 'not-found' | 'no-owner';

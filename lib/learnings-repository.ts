@@ -4,8 +4,9 @@ import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Principal } from './auth.ts';
 import { unmarshallItem } from './dynamodb.ts';
-import { InternalServerError, PayloadTooLargeError, ServiceUnavailableError } from './errors.ts';
-import type { Precondition } from './etag.ts';
+import { MAX_NESTING_DEPTH } from './dynamodb-values.ts';
+import { InternalServerError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from './errors.ts';
+import { type Preconditions, VERSION_ATTRIBUTE } from './etag.ts';
 import type { LearningChanges, StoredLearning } from './learning.ts';
 
 export type UpdateOutcome =
@@ -20,29 +21,35 @@ export interface UpdateRequest {
   principal: Principal;
   /** Unix seconds, written to updated_at. */
   now: number;
-  /** From If-Match: the write happens only if the record is at one of these versions. */
-  precondition: Precondition;
+  /** From If-Match and If-None-Match: the versions the record must, or must not, be at. */
+  preconditions: Preconditions | undefined;
 }
 
 // Condition fragments, named for what they guarantee. An admin may change any record that exists; anyone
 // else only a record whose user_id is theirs, which a missing or NULL user_id never equals.
 const recordExists = 'attribute_exists(#learning_id)';
 const callerOwnsRecord = '#user_id = :caller';
-// Records written without a version are at version 0.
-const versionIsZero = '(attribute_not_exists(#version) OR #version = :zero)';
+// If-None-Match: *. Never true beside the ownership condition: this PATCH never creates a record.
+const recordDoesNotExist = 'attribute_not_exists(#learning_id)';
+// Records whose counter is missing, or holds anything but a number (written by another tool), are at version 0.
+const versionIsZero = '(NOT attribute_type(#version, :number) OR #version = :zero)';
 // If-Match named no tag of this table: no version can match.
 const noVersionMatches = '#version = :noVersion';
+// The counter holds something other than a number: the next write takes it over.
+const counterIsForeign = 'NOT attribute_type(#version, :number)';
+const nextVersion = '#version = if_not_exists(#version, :zero) + :one';
+const firstVersion = '#version = :one';
 
-export function buildUpdateCommand({
-  table,
-  learningId,
-  changes,
-  principal,
-  now,
-  precondition,
-}: UpdateRequest): UpdateCommandInput {
-  const names: Record<string, string> = { '#updated_at': 'updated_at', '#version': 'version' };
-  const values: Record<string, unknown> = { ':updated_at': now, ':zero': 0, ':one': 1 };
+/**
+ * The one conditional UpdateItem of a write. `takeOverCounter`: the record's counter holds a value of
+ * another type, which DynamoDB cannot add to; this write sets it to 1 instead, and only if it still does.
+ */
+export function buildUpdateCommand(
+  { table, learningId, changes, principal, now, preconditions }: UpdateRequest,
+  { takeOverCounter = false } = {},
+): UpdateCommandInput {
+  const names: Record<string, string> = { '#updated_at': 'updated_at', '#version': VERSION_ATTRIBUTE };
+  const values: Record<string, unknown> = { ':updated_at': now, ':one': 1 };
   const assignments: string[] = [];
   for (const field of ['content', 'metadata'] as const) {
     if (changes[field] === undefined) continue;
@@ -50,7 +57,7 @@ export function buildUpdateCommand({
     values[`:${field}`] = changes[field];
     assignments.push(`#${field} = :${field}`);
   }
-  assignments.push('#updated_at = :updated_at', '#version = if_not_exists(#version, :zero) + :one');
+  assignments.push('#updated_at = :updated_at', takeOverCounter ? firstVersion : nextVersion);
   const conditions: string[] = [];
   if (principal.isAdmin) {
     names['#learning_id'] = 'learning_id';
@@ -60,12 +67,27 @@ export function buildUpdateCommand({
     values[':caller'] = principal.userId;
     conditions.push(callerOwnsRecord);
   }
-  if (precondition !== undefined) conditions.push(versionCondition(precondition.versions, values));
+  const { match, noneMatch } = preconditions ?? {};
+  if (match !== undefined) conditions.push(versionIn(match, 'version', values));
+  if (noneMatch === '*') {
+    names['#learning_id'] = 'learning_id';
+    conditions.push(recordDoesNotExist);
+  } else if (noneMatch !== undefined && noneMatch.length > 0) {
+    const alternatives = versionIn(noneMatch, 'notVersion', values);
+    conditions.push(`NOT ${alternatives.startsWith('(') ? alternatives : `(${alternatives})`}`);
+  }
+  if (takeOverCounter) conditions.push(counterIsForeign);
+  const updateExpression = `SET ${assignments.join(', ')}`;
+  const conditionExpression = conditions.join(' AND ');
+  // DynamoDB refuses values that no expression uses: these two only go where a fragment names them.
+  if (`${updateExpression} ${conditionExpression}`.includes(':zero')) values[':zero'] = 0;
+  // attribute_type's operand names a type: N, for number.
+  if (conditionExpression.includes(':number')) values[':number'] = 'N';
   return {
     TableName: table,
     Key: { learning_id: learningId },
-    UpdateExpression: `SET ${assignments.join(', ')}`,
-    ConditionExpression: conditions.join(' AND '),
+    UpdateExpression: updateExpression,
+    ConditionExpression: conditionExpression,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
     ReturnValues: 'ALL_NEW',
@@ -73,15 +95,16 @@ export function buildUpdateCommand({
   };
 }
 
-function versionCondition(versions: readonly number[], values: Record<string, unknown>): string {
+/** A condition that the record is at one of `versions`, its values named `:<prefix>1`, `:<prefix>2`… */
+function versionIn(versions: readonly number[], prefix: string, values: Record<string, unknown>): string {
   if (versions.length === 0) {
     values[':noVersion'] = -1;
     return noVersionMatches;
   }
   const alternatives = versions.map((version, index) => {
     if (version === 0) return versionIsZero;
-    values[`:version${index + 1}`] = version;
-    return `#version = :version${index + 1}`;
+    values[`:${prefix}${index + 1}`] = version;
+    return `#version = :${prefix}${index + 1}`;
   });
   // DynamoDB refuses redundant parentheses: only a list of several alternatives gets its own.
   return alternatives.length === 1 ? (alternatives[0] as string) : `(${alternatives.join(' OR ')})`;
@@ -118,18 +141,40 @@ export class LearningsRepository {
 
   async update(request: UpdateRequest): Promise<UpdateOutcome> {
     try {
-      const { Attributes } = await this.#client.send(new UpdateCommand(buildUpdateCommand(request)));
-      if (Attributes === undefined) throw new Error('UpdateItem answered without the updated item');
-      return { updated: true, item: Attributes };
+      return await this.#write(buildUpdateCommand(request));
     } catch (error) {
-      if (!isConditionFailure(error)) throw storageError(error);
-      if (error.Item !== undefined) return { updated: false, current: unmarshallItem(error.Item) };
-      // Without If-Match an admin's condition is existence alone: failing it means there was no record.
-      const existenceOnly = request.principal.isAdmin && request.precondition === undefined;
-      if (existenceOnly || this.#oldItemOnConditionFailure) return { updated: false, current: undefined };
-      return { updated: false, current: await this.find(request.table, request.learningId) };
+      if (!isForeignCounter(error)) return this.#refused(request, error);
+      try {
+        return await this.#write(buildUpdateCommand(request, { takeOverCounter: true }));
+      } catch (takeOverError) {
+        return this.#refused(request, takeOverError);
+      }
     }
   }
+
+  async #write(command: UpdateCommandInput): Promise<UpdateOutcome> {
+    const { Attributes } = await this.#client.send(new UpdateCommand(command));
+    if (Attributes === undefined) throw new Error('UpdateItem answered without the updated item');
+    return { updated: true, item: Attributes };
+  }
+
+  /** A failed write: a refusal by the condition, classified from the old item, or a storage failure. */
+  async #refused(request: UpdateRequest, error: unknown): Promise<UpdateOutcome> {
+    if (!isConditionFailure(error)) throw storageError(error);
+    if (error.Item !== undefined) return { updated: false, current: unmarshallItem(error.Item) };
+    // Without preconditions an admin's condition is existence alone: failing it means there was no record.
+    const existenceOnly = request.principal.isAdmin && request.preconditions === undefined;
+    if (existenceOnly || this.#oldItemOnConditionFailure) return { updated: false, current: undefined };
+    return { updated: false, current: await this.find(request.table, request.learningId) };
+  }
+}
+
+// DynamoDB cannot add 1 to a counter that another tool wrote with another type (dynalite and DynamoDB: "An
+// operand in the update expression has an incorrect data type"; moto: "Incorrect operand type").
+const FOREIGN_COUNTER = /incorrect (?:data|operand) type/i;
+
+function isForeignCounter(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ValidationException' && FOREIGN_COUNTER.test(error.message);
 }
 
 function isConditionFailure(error: unknown): error is ConditionalCheckFailedException {
@@ -161,6 +206,7 @@ const UNAVAILABLE_ERROR_CODES = new Set([
   'EAI_AGAIN',
 ]);
 const ITEM_TOO_LARGE = /item size .*exceeded the maximum allowed size/i;
+const NESTED_TOO_DEEP = /nesting levels have exceeded supported limits/i;
 
 function storageError(error: unknown): Error {
   if (!(error instanceof Error)) return new InternalServerError({ cause: error });
@@ -174,6 +220,11 @@ function storageError(error: unknown): Error {
   }
   if (error.name === 'ValidationException' && ITEM_TOO_LARGE.test(error.message)) {
     return new PayloadTooLargeError('The updated learning would exceed the maximum item size of 400 KB');
+  }
+  if (error.name === 'ValidationException' && NESTED_TOO_DEEP.test(error.message)) {
+    return new ValidationError(
+      `The learning would be nested more than ${MAX_NESTING_DEPTH} levels deep, which DynamoDB refuses`,
+    );
   }
   return new InternalServerError({ cause: error });
 }

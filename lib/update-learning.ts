@@ -1,8 +1,8 @@
 // The use case: apply a caller's changes to one learning, or refuse. handler → updateLearning → repository.
 import type { Principal } from './auth.ts';
 import { ForbiddenError, LearningNotFoundError, PreconditionFailedError } from './errors.ts';
-import { entityTag, type Precondition, versionOf } from './etag.ts';
-import { type Access, accessTo, type LearningChanges, type StoredLearning } from './learning.ts';
+import { entityTag, type Preconditions, preconditionsHold, versionOf } from './etag.ts';
+import { type Access, accessTo, holdsChanges, type LearningChanges, type StoredLearning } from './learning.ts';
 import type { LearningsRepository } from './learnings-repository.ts';
 
 export interface UpdateLearningCommand {
@@ -11,7 +11,7 @@ export interface UpdateLearningCommand {
   scope: string;
   learningId: string;
   changes: LearningChanges;
-  precondition: Precondition;
+  preconditions: Preconditions | undefined;
 }
 
 export interface UpdateLearningResult {
@@ -25,7 +25,7 @@ export interface UpdateLearningResult {
 export async function updateLearning(
   repository: LearningsRepository,
   principal: Principal,
-  { table, scope, learningId, changes, precondition }: UpdateLearningCommand,
+  { table, scope, learningId, changes, preconditions }: UpdateLearningCommand,
 ): Promise<UpdateLearningResult> {
   if (changes.content === undefined && changes.metadata === undefined) {
     // Nothing to write: one read, and the same rules as a write.
@@ -34,19 +34,29 @@ export async function updateLearning(
     if (item === undefined || access !== 'allowed') throw refusal(access);
     const version = versionOf(item);
     const etag = entityTag(scope, version);
-    if (precondition !== undefined && !precondition.versions.includes(version)) {
-      throw new PreconditionFailedError(etag);
-    }
+    if (!preconditionsHold(preconditions, version)) throw new PreconditionFailedError(etag);
     return { item, etag, written: false };
   }
   const now = Math.floor(Date.now() / 1000);
-  const outcome = await repository.update({ table, learningId, changes, principal, now, precondition });
+  const outcome = await repository.update({ table, learningId, changes, principal, now, preconditions });
   if (outcome.updated) return { item: outcome.item, etag: entityTag(scope, versionOf(outcome.item)), written: true };
   const { current } = outcome;
   const access = accessTo(current, principal);
-  // Ownership answers first: a caller who may not change the record learns nothing from a stale tag.
-  if (current !== undefined && access === 'allowed' && precondition !== undefined) {
-    throw new PreconditionFailedError(entityTag(scope, versionOf(current)));
+  if (current !== undefined && access === 'allowed' && preconditions !== undefined) {
+    // The SDK retries a call whose answer was lost, and the retry of a write that had committed fails its
+    // version condition on that very write: the record holds exactly these changes, made this second, one
+    // version past one If-Match named. That write succeeded.
+    const version = versionOf(current);
+    const thisWrite =
+      preconditions.match !== undefined &&
+      preconditionsHold(preconditions, version - 1) &&
+      current.updated_at === now &&
+      holdsChanges(current, changes);
+    if (thisWrite) {
+      return { item: current, etag: entityTag(scope, version), written: true };
+    }
+    // Ownership answers first: a caller who may not change the record learns nothing from a stale tag.
+    throw new PreconditionFailedError(entityTag(scope, version));
   }
   // The condition failed, so the write was not allowed when it ran. A record that reads as allowed now
   // changed after that moment (created, or given to the caller): it did not exist for this write.

@@ -59,12 +59,14 @@ interface MiddyHttpError extends Error {
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (isMiddyBodyParserError(error)) {
-    // The parser refuses __proto__ itself; its other refusals are all malformed JSON.
-    return error.message === 'Forbidden key in JSON body'
-      ? new ValidationError(`Key '${String(error.cause?.data)}' is not allowed`, [
-          { path: 'body', message: 'forbidden key' },
-        ])
-      : new ValidationError('Request body is not valid JSON', [{ path: 'body', message: 'invalid JSON' }]);
+    // The parser refuses __proto__ itself; its other refusals are all malformed JSON (it checks no media
+    // type: requireJsonBody did).
+    if (error.message === 'Forbidden key in JSON body') {
+      return new ValidationError(`Key '${String(error.cause?.data)}' is not allowed`, [
+        { path: 'body', message: 'forbidden key' },
+      ]);
+    }
+    return new ValidationError('Request body is not valid JSON', [{ path: 'body', message: 'invalid JSON' }]);
   }
   // Middy's early timeout, just before the Lambda's own: DynamoDB did not answer in time.
   if (error instanceof Error && error.name === 'TimeoutError') return new ServiceUnavailableError({ cause: error });

@@ -1,31 +1,49 @@
-// Runs before Middy's JSON body parser: the contract answers a wrong Content-Type or a missing body
-// with its own 422, and the decoded text is kept so numbers can be parsed exactly (see dynamodb-values).
+// Runs before Middy's JSON body parser: the contract answers a wrong Content-Type, a charset other than
+// UTF-8, bytes that are not UTF-8, a missing body, or a body nested deeper than DynamoDB stores with its own
+// 422, before anything parses the text. The decoded text is kept so numbers can be parsed exactly (see
+// dynamodb-values).
 import type { MiddlewareObj } from '@middy/core';
+import { assertNestingWithinLimit } from '../../lib/dynamodb-values.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { type HttpEvent, type HttpResult, header, type RequestContext } from './types.ts';
 
-const JSON_MEDIA_TYPE = /^application\/json\s*(?:;|$)/i;
+// RFC 9110 §8.3.1: media-type *( OWS ";" OWS parameter ), case-insensitive names.
+const JSON_MEDIA_TYPE = /^application\/json[ \t]*(?:;|$)/i;
+const CHARSET_PARAMETER = /;[ \t]*charset[ \t]*=[ \t]*(?:"([^"]*)"|([^;, \t]*))/i;
+const UTF8_NAMES = new Set(['utf-8', 'utf8']);
+// fatal: a byte sequence that is not UTF-8 is refused, never replaced with U+FFFD.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function requireJsonBody(): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
-  return {
-    before: (request) => {
-      const { event } = request;
-      const contentType = header(event, 'content-type')?.trim() ?? '';
-      if (!JSON_MEDIA_TYPE.test(contentType)) {
-        throw new ValidationError('Content-Type must be application/json', [
-          { path: 'header.content-type', message: 'must be application/json' },
-        ]);
+  const requireJsonBodyBefore = (request: { event: HttpEvent; context: RequestContext }) => {
+    const { event } = request;
+    const contentType = header(event, 'content-type')?.trim() ?? '';
+    if (!JSON_MEDIA_TYPE.test(contentType)) {
+      throw new ValidationError('Content-Type must be application/json', [
+        { path: 'header.content-type', message: 'must be application/json' },
+      ]);
+    }
+    const charset = CHARSET_PARAMETER.exec(contentType);
+    if (charset !== null && !UTF8_NAMES.has((charset[1] ?? charset[2] ?? '').toLowerCase())) {
+      throw new ValidationError('Content-Type charset must be utf-8', [
+        { path: 'header.content-type', message: 'charset must be utf-8' },
+      ]);
+    }
+    let text = typeof event.body === 'string' ? event.body : '';
+    if (event.isBase64Encoded && text !== '') {
+      try {
+        text = strictUtf8.decode(Buffer.from(text, 'base64'));
+      } catch {
+        throw new ValidationError('Request body is not valid UTF-8', [{ path: 'body', message: 'invalid UTF-8' }]);
       }
-      let text = typeof event.body === 'string' ? event.body : '';
-      if (event.isBase64Encoded && text !== '') {
-        text = Buffer.from(text, 'base64').toString('utf8');
-        event.body = text;
-        event.isBase64Encoded = false;
-      }
-      if (text.trim() === '') {
-        throw new ValidationError('Request body is required', [{ path: 'body', message: 'required' }]);
-      }
-      request.context.bodyText = text;
-    },
+      event.body = text;
+      event.isBase64Encoded = false;
+    }
+    if (text.trim() === '') {
+      throw new ValidationError('Request body is required', [{ path: 'body', message: 'required' }]);
+    }
+    assertNestingWithinLimit(text);
+    request.context.bodyText = text;
   };
+  return { before: requireJsonBodyBefore };
 }

@@ -1,10 +1,10 @@
-// Path, query, If-Match and body against the schemas, and the body's values against DynamoDB's limits:
+// Path, query, If-Match, If-None-Match and body against the schemas, and the body's values against DynamoDB's limits:
 // every 422 and 413 is decided here, before any database call.
 import type { MiddlewareObj } from '@middy/core';
 import type { Config } from '../../lib/config.ts';
 import { attributeSize, bodyValues, MAX_ITEM_BYTES } from '../../lib/dynamodb-values.ts';
 import { PayloadTooLargeError } from '../../lib/errors.ts';
-import { etagScope, parseIfMatch } from '../../lib/etag.ts';
+import { etagScope, parsePreconditions } from '../../lib/etag.ts';
 import { parseOrThrow, updateLearningRequestSchema } from '../../lib/schemas.ts';
 import { resolveTable } from '../../lib/tables.ts';
 import { type HttpEvent, type HttpResult, header, type RequestContext } from './types.ts';
@@ -45,7 +45,7 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
         scope,
         learningId,
         changes: body,
-        precondition: parseIfMatch(header(event, 'if-match'), scope),
+        preconditions: parsePreconditions(header(event, 'if-match'), header(event, 'if-none-match'), scope),
       };
     },
   };

@@ -3,6 +3,7 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
+import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
 import { ADMIN_SCOPE, signToken } from '../../scripts/tokens.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
 
@@ -45,7 +46,7 @@ describe('racing writers', () => {
     expect(writer).toMatch(/^(owner|admin)-\d+$/);
     expect(stored?.content).toEqual({ writer, filler: 'x'.repeat(2000) });
     expect(stored?.user_id).toBe('alice');
-    expect(stored?.version).toBe(20);
+    expect(stored?.[VERSION_ATTRIBUTE]).toBe(20);
   });
 
   it("a record given to another owner mid-race: none of the old owner's writes lands after the change", async () => {

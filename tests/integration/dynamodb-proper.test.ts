@@ -57,7 +57,7 @@ describe('one call per outcome on DynamoDB proper', () => {
   it('a stale If-Match: 412 with the ETag of the old item DynamoDB returned, one call', async () => {
     const record = learning({
       user_id: 'alice',
-      version: 4,
+      etag_version: 4,
       content: { big: NumberValue.from('12345678901234567890') },
     });
     await harness.put(record);

@@ -4,6 +4,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { loadConfig } from '../../lib/config.ts';
+import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
 import { signToken } from '../../scripts/tokens.ts';
 import { httpEvent, lambdaContext } from '../support/events.ts';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
@@ -51,6 +52,49 @@ describe('DynamoDB failing, through the real SDK', () => {
     );
   });
 
+  it.each([
+    ['with If-Match', true],
+    ['without If-Match', false],
+  ])(
+    'an answer lost after the write committed (%s): the retry answers 200 with that write, made once',
+    async (_name, conditional) => {
+      const record = learning({ user_id: 'alice' });
+      const lostId = String(record.learning_id);
+      await harness.put(record);
+      const headers: Record<string, string> = conditional ? { 'if-match': (await currentTag(lostId)) ?? '' } : {};
+      proxy.requests.length = 0;
+      proxy.next = ['lose-answer'];
+      const answer = await faulty.invoke({ learningId: lostId, token: alice, body: { content: { lost: 1 } }, headers });
+      expect(proxy.requests[0]).toBe('lose-answer');
+      expect(answer.status).toBe(200);
+      expect(answer.body.content).toEqual({ lost: 1 });
+      const stored = await harness.get(lostId);
+      expect(stored?.content).toEqual({ lost: 1 });
+      if (conditional) {
+        expect(answer.headers.ETag).toMatch(/^"1\./);
+        expect(stored?.[VERSION_ATTRIBUTE]).toBe(1);
+      }
+    },
+  );
+
+  it('a lost answer is not confused with a different write: the same If-Match with other changes is a 412', async () => {
+    const record = learning({ user_id: 'alice' });
+    const otherId = String(record.learning_id);
+    await harness.put(record);
+    const tag = (await currentTag(otherId)) ?? '';
+    const first = await faulty.invoke({
+      learningId: otherId,
+      token: alice,
+      body: { content: { v: 1 } },
+      headers: { 'if-match': tag },
+    });
+    expect(first.status).toBe(200);
+    for (const body of [{ content: { v: 2 } }, { content: { v: 1 }, metadata: null }]) {
+      const second = await faulty.invoke({ learningId: otherId, token: alice, body, headers: { 'if-match': tag } });
+      expect(second.status).toBe(412);
+    }
+  });
+
   it('the Lambda deadline arriving before DynamoDB answers: 503 just before the timeout, never an escaped error', async () => {
     proxy.mode = 'hang';
     const slow = loadConfig({ ...TEST_ENV, DYNAMODB_ENDPOINT: proxy.endpoint, DYNAMODB_REQUEST_TIMEOUT_MS: '5000' });
@@ -67,6 +111,10 @@ describe('DynamoDB failing, through the real SDK', () => {
     proxy.mode = 'pass';
   });
 });
+
+async function currentTag(learningId: string): Promise<string | undefined> {
+  return (await faulty.invoke({ learningId, token: alice, body: {} })).headers.ETag;
+}
 
 /** The request-log lines written to stdout while `requests` runs (stdout is captured meanwhile). */
 async function requestLogLines(requests: () => Promise<void>): Promise<string[]> {

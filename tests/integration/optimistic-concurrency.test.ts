@@ -1,5 +1,6 @@
 // ETag / If-Match: lost-update protection inside the same single conditional UpdateItem.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
 import { ADMIN_SCOPE, signToken } from '../../scripts/tokens.ts';
 import { type Harness, learning, startHarness, uniqueId } from '../support/harness.ts';
 
@@ -46,7 +47,7 @@ describe('ETag', () => {
     expect(written.headers.ETag).toMatch(/^"1\./);
     const again = await write(alice, { n: 2 });
     expect(again.headers.ETag).toMatch(/^"2\./);
-    expect((await harness.get(id))?.version).toBe(2);
+    expect((await harness.get(id))?.[VERSION_ATTRIBUTE]).toBe(2);
   });
 });
 
@@ -90,7 +91,7 @@ describe('If-Match', () => {
   it('a list of tags matches any of them; weak tags never match', async () => {
     const tag = await currentTag();
     expect((await write(alice, { x: 1 }, `"other", ${tag}`)).status).toBe(200);
-    const next = (await harness.get(id))?.version;
+    const next = (await harness.get(id))?.[VERSION_ATTRIBUTE];
     expect(next).toBe(1);
     expect((await write(alice, { x: 2 }, `W/${await currentTag()}`)).status).toBe(412);
   });
@@ -124,7 +125,7 @@ describe('If-Match', () => {
     await write(alice, { moved: true });
     const stale = await harness.invoke({ learningId: id, token: alice, body: {}, headers: { 'if-match': tag } });
     expect(stale.status).toBe(412);
-    expect((await harness.get(id))?.version).toBe(1);
+    expect((await harness.get(id))?.[VERSION_ATTRIBUTE]).toBe(1);
   });
 
   it('ownership answers first: a stale tag reveals nothing to a caller who may not change the record', async () => {
@@ -155,4 +156,69 @@ describe('If-Match for an admin', () => {
     expect(answer.headers.ETag).toMatch(/^"1\./);
     expect((await harness.get(id))?.content).toEqual({ moved: true });
   });
+});
+
+describe('If-None-Match', () => {
+  const writeUnless = (token: string, ifNoneMatch: string, learningId = id, body: unknown = { content: { x: 1 } }) =>
+    harness.invoke({ learningId, token, body, headers: { 'if-none-match': ifNoneMatch } });
+
+  it('* on a record that exists: 412 with the current ETag, nothing written (this PATCH never creates)', async () => {
+    const tag = await currentTag();
+    const answer = await writeUnless(alice, '*');
+    expect(answer.status).toBe(412);
+    expect(answer.body.error_code).toBe('PRECONDITION_FAILED');
+    expect(answer.headers.ETag).toBe(tag);
+    expect(await harness.get(id)).toEqual(record);
+    expect(harness.dynamoDbCalls()[0]).toBe('UpdateCommand');
+    expect((await writeUnless(alice, '*', id, {})).status).toBe(412);
+  });
+
+  it('* on a record that does not exist: 404, nothing created', async () => {
+    const missing = uniqueId();
+    expect((await writeUnless(admin, '*', missing)).status).toBe(404);
+    expect(await harness.get(missing)).toBeUndefined();
+  });
+
+  it('a tag the record has, strong or weak: 412; a tag it no longer has (or never had): the write lands', async () => {
+    const tag = await currentTag();
+    expect((await writeUnless(alice, tag)).status).toBe(412);
+    expect((await writeUnless(alice, `"7.AAAAAAAAAA", W/${tag}`)).status).toBe(412);
+    expect((await writeUnless(alice, tag, id, {})).status).toBe(412);
+    expect(await harness.get(id)).toEqual(record);
+    expect((await writeUnless(alice, '"7.AAAAAAAAAA"')).status).toBe(200);
+    const moved = await writeUnless(alice, tag, id, { content: { x: 2 } });
+    expect(moved.status).toBe(200);
+    expect(moved.headers.ETag).toMatch(/^"2\./);
+    expect((await writeUnless(alice, tag, id, {})).status).toBe(200);
+  });
+
+  it('ownership answers first: 404 for a stranger, 403 on a record with no owner', async () => {
+    expect((await writeUnless(bob, '*')).status).toBe(404);
+    const shared = learning({ user_id: null });
+    await harness.put(shared);
+    expect((await writeUnless(alice, '*', String(shared.learning_id))).status).toBe(403);
+  });
+
+  it('with If-Match: both must hold', async () => {
+    const tag = await currentTag();
+    const both = (ifNoneMatch: string) =>
+      harness.invoke({
+        learningId: id,
+        token: alice,
+        body: { content: { x: 1 } },
+        headers: { 'if-match': tag, 'if-none-match': ifNoneMatch },
+      });
+    expect((await both(tag)).status).toBe(412);
+    expect((await both('"9.AAAAAAAAAA"')).status).toBe(200);
+  });
+
+  it.each(['abc', '"unterminated', ', ', '* , "a"'])(
+    'a malformed If-None-Match (%s) is a 422 and costs no call',
+    async (header) => {
+      const answer = await writeUnless(alice, header);
+      expect(answer.status).toBe(422);
+      expect(answer.body.detail).toBe('If-None-Match must be * or a list of entity tags');
+      expect(harness.dynamoDbCalls()).toEqual([]);
+    },
+  );
 });

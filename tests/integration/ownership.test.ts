@@ -3,6 +3,7 @@
 
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
 import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken, WRITE_SCOPE } from '../../scripts/tokens.ts';
 import { type Harness, learning, startHarness, uniqueId } from '../support/harness.ts';
 import { SPEC_RESPONSE_FIELDS } from '../support/spec-fields.ts';
@@ -139,7 +140,7 @@ describe('effect of a write', () => {
     const answer = await harness.invoke({ learningId: id, token: alice, body: { content: { only: 'content' } } });
     expect(answer.status).toBe(200);
     const stored = await harness.get(id);
-    const { content: _c, updated_at: updatedAt, version, ...rest } = stored ?? {};
+    const { content: _c, updated_at: updatedAt, [VERSION_ATTRIBUTE]: version, ...rest } = stored ?? {};
     const { content: _oc, updated_at: _ou, ...restBefore } = record;
     expect(rest).toEqual(restBefore);
     expect(version).toBe(1);

@@ -80,6 +80,31 @@ describe('Content-Type', () => {
       'Content-Type must be application/json',
     );
   });
+  it.each([
+    'Application/JSON; charset=utf-8',
+    'application/json ; charset=utf-8',
+    'application/json;charset="UTF-8"',
+    'application/json; charset=utf8',
+  ])('%j: accepted', async (type) => {
+    const answer = await harness.invoke({
+      learningId: id,
+      token: alice,
+      body: { content: { ok: type } },
+      headers: { 'content-type': type },
+    });
+    expect(answer.status).toBe(200);
+  });
+  it.each([
+    'application/json; charset=latin1',
+    'application/json; charset=iso-8859-1',
+    'application/json; charset=utf-16',
+  ])('%j: 422, the body is not read as another charset', async (type) => {
+    await expectRefused(
+      { body: '{"content": {"name": "Ren\u00e9"}}', headers: { 'content-type': type } },
+      422,
+      'Content-Type charset must be utf-8',
+    );
+  });
   it('with parameters, any case: accepted', async () => {
     const answer = await harness.invoke({
       learningId: id,
@@ -114,6 +139,33 @@ describe('body', () => {
     });
     expect(answer.status).toBe(200);
     expect((await harness.get(id))?.content).toEqual({ b64: 'yes' });
+  });
+
+  it.each([
+    ['a byte that is never UTF-8', [0xff]],
+    ['a Latin-1 e-acute', [0xe9]],
+    ['a truncated sequence', [0xe2, 0x82]],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ['an overlong encoding', [0xc0, 0xaf]],
+  ])('a base64-encoded body with %s: 422, nothing stored as U+FFFD', async (_name, bytes) => {
+    const text = Buffer.concat([Buffer.from('{"content": {"name": "Ren'), Buffer.from(bytes), Buffer.from('"}}')]);
+    const event = {
+      ...httpEvent({ learningId: id, token: alice }),
+      body: text.toString('base64'),
+      isBase64Encoded: true,
+    };
+    const answer = await harness.invokeEvent(event);
+    expect(answer.status).toBe(422);
+    expect(answer.body.detail).toBe('Request body is not valid UTF-8');
+    expect(harness.dynamoDbCalls()).toEqual([]);
+    expect(await harness.get(id)).toEqual(record);
+  });
+
+  it('a base64-encoded body in valid UTF-8 (with a BOM-free multi-byte text) is stored as sent', async () => {
+    const content = { name: 'René 🦊 東京' };
+    const answer = await harness.invoke({ learningId: id, token: alice, body: { content }, base64: true });
+    expect(answer.status).toBe(200);
+    expect((await harness.get(id))?.content).toEqual(content);
   });
 
   it('content null: 422 with the contract detail', async () => {
@@ -171,10 +223,28 @@ describe('values must fit DynamoDB', () => {
     return value;
   };
 
-  it('nesting: 32 levels are stored, 33 are a 422', async () => {
-    expect((await harness.invoke({ learningId: id, token: alice, body: { content: nested(32) } })).status).toBe(200);
+  // DynamoDB proper stores 31 nested maps or lists in one attribute and refuses 32 (lib/dynamodb-values.ts).
+  it('nesting: 31 levels are stored, 32 are a 422', async () => {
+    expect((await harness.invoke({ learningId: id, token: alice, body: { content: nested(31) } })).status).toBe(200);
     record = (await harness.get(id)) ?? {};
-    await expectRefused({ body: { content: nested(33) } }, 422, /nested more than 32 levels/);
+    await expectRefused({ body: { content: nested(32) } }, 422, /nested more than 31 levels/);
+    await expectRefused({ body: { metadata: { list: JSON.parse(`${'['.repeat(31)}1${']'.repeat(31)}`) } } }, 422);
+  });
+
+  it.each([
+    ['a few hundred levels', 300, '1'],
+    ['near the parser stack limit, with an exact number inside', 2_750, '1.5e5'],
+    ['far past it', 60_000, '1'],
+  ])('nesting %s: 422, never a 500', async (_name, levels, scalar) => {
+    const body = `{"content":{"a":${'['.repeat(levels)}${scalar}${']'.repeat(levels)}}}`;
+    await expectRefused({ body }, 422, /nested more than 31 levels/);
+  });
+
+  it('brackets inside strings are not nesting', async () => {
+    const text = '['.repeat(5_000);
+    const answer = await harness.invoke({ learningId: id, token: alice, body: { content: { text } } });
+    expect(answer.status).toBe(200);
+    expect((await harness.get(id))?.content).toEqual({ text });
   });
 
   it.each([

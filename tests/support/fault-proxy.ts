@@ -1,13 +1,16 @@
 // A DynamoDB endpoint that forwards to dynalite, or misbehaves on demand: throttles, hangs, resets the
-// connection, or answers garbage. Lets tests drive the real client through real network failures.
+// connection, answers garbage, or forwards the request and then loses the answer (the write committed,
+// the caller never hears of it). Lets tests drive the real client through real network failures.
 import { createServer, request as forward, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FaultMode = 'pass' | 'throttle' | 'hang' | 'reset' | 'garbage';
+export type FaultMode = 'pass' | 'throttle' | 'hang' | 'reset' | 'garbage' | 'lose-answer';
 
 export interface FaultProxy {
   endpoint: string;
   mode: FaultMode;
+  /** Modes for the next requests, one each, before `mode` applies again. */
+  next: FaultMode[];
   /** Requests that reached the proxy, by mode at the time. */
   requests: FaultMode[];
   close(): Promise<void>;
@@ -17,7 +20,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const targetUrl = new URL(target);
   const hanging = new Set<ServerResponse>();
   const server = createServer((incoming, outgoing) => {
-    const mode = proxy.mode;
+    const mode = proxy.next.shift() ?? proxy.mode;
     proxy.requests.push(mode);
     if (mode === 'hang') {
       hanging.add(outgoing);
@@ -49,6 +52,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         headers: incoming.headers,
       },
       (answer) => {
+        if (mode === 'lose-answer') {
+          answer.resume();
+          answer.on('end', () => incoming.socket.destroy());
+          return;
+        }
         outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(outgoing);
       },
@@ -61,6 +69,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const proxy: FaultProxy = {
     endpoint: `http://127.0.0.1:${port}`,
     mode: 'pass',
+    next: [],
     requests: [],
     close: () => {
       for (const response of hanging) response.destroy();

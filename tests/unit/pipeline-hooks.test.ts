@@ -34,7 +34,7 @@ const middlewares = (count: number) => Array.from({ length: count }, () => ['mid
 
 describe("Middy's plugin hooks", () => {
   it('a 200: five steps before the handler (envelope, token, body, parser, validation), one after (log)', async () => {
-    const item = { learning_id: 'lrn_1', user_id: 'alice', content: { b: 2 }, version: 1 };
+    const item = { learning_id: 'lrn_1', user_id: 'alice', content: { b: 2 }, etag_version: 1 };
     dynamoDb.on(UpdateCommand).resolves({ Attributes: item });
     const { handler, hooks } = recordedHandler();
     const result = (await handler(

@@ -113,7 +113,7 @@ describe('one DynamoDB call per outcome on DynamoDB proper', () => {
   });
 
   it('If-Match rides in the same UpdateItem; a stale tag is a 412 with the current ETag, classified from ALL_OLD: one call', async () => {
-    dynamoDb.on(UpdateCommand).rejects(conditionFailed({ ...stored, version: 7 }));
+    dynamoDb.on(UpdateCommand).rejects(conditionFailed({ ...stored, etag_version: 7 }));
     const answer = await invoke({ headers: { 'if-match': '"3.AAAAAAAAAA"' } });
     expect(answer.status).toBe(412);
     expect(answer.headers.ETag).toMatch(/^"7\./);
@@ -195,6 +195,23 @@ describe('DynamoDB failures', () => {
     const answer = await invoke({});
     expect(answer.status).toBe(413);
     expect(answer.body.error_code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it("DynamoDB's own nesting refusal: 422, should the pre-check ever count differently", async () => {
+    dynamoDb
+      .on(UpdateCommand)
+      .rejects(
+        serviceError(
+          'ValidationException',
+          'Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit',
+        ),
+      );
+    const answer = await invoke({});
+    expect(answer.status).toBe(422);
+    expect(answer.body).toEqual({
+      detail: 'The learning would be nested more than 31 levels deep, which DynamoDB refuses',
+      error_code: 'VALIDATION_ERROR',
+    });
   });
 
   it('a failure of the classifying read is reported like any other DynamoDB failure', async () => {

@@ -3,8 +3,16 @@ import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { numberFromDynamoDb } from '../../lib/dynamodb.ts';
-import { attributeSize, bodyValues, isExactly, MAX_ITEM_BYTES, MAX_NESTING_DEPTH } from '../../lib/dynamodb-values.ts';
-import { parseIfMatch } from '../../lib/etag.ts';
+import {
+  assertNestingWithinLimit,
+  attributeSize,
+  bodyValues,
+  isExactly,
+  MAX_ITEM_BYTES,
+  MAX_NESTING_DEPTH,
+  sameJsonValue,
+} from '../../lib/dynamodb-values.ts';
+import { entityTag, parsePreconditions } from '../../lib/etag.ts';
 import { buildUpdateCommand } from '../../lib/learnings-repository.ts';
 
 describe('attributeSize', () => {
@@ -120,12 +128,11 @@ describe('a body text that shows its values within limits', () => {
     expect(passed).toBeGreaterThan(500);
   });
 
-  it('passes a typical body and one nested 32 levels deep, and none the walk must judge', () => {
+  it('passes a typical body and one nested as deep as DynamoDB stores, and none the walk must judge', () => {
     expect(withinLimits('{"content":{"name":"Zoë","tags":["a","b"],"n":12,"f":0.92},"metadata":null}')).toBe(true);
     expect(withinLimits(nested(MAX_NESTING_DEPTH))).toBe(true);
     expect(walk(nested(MAX_NESTING_DEPTH))).toBeGreaterThan(0);
     const refused = [
-      nested(MAX_NESTING_DEPTH + 1),
       '{"content":{"__proto__":1}}',
       '{"content":{"a":"the constructor"}}',
       '{"content":{"\\u0070rototype":1}}',
@@ -136,6 +143,13 @@ describe('a body text that shows its values within limits', () => {
       `{"content":{"a":"${'x'.repeat(65_536)}"}}`,
     ];
     for (const text of refused) expect(withinLimits(text), text).toBe(false);
+  });
+
+  it('is never judged on nesting: that is refused before any parse, by the text (below)', () => {
+    expect(() => assertNestingWithinLimit(nested(MAX_NESTING_DEPTH))).not.toThrow();
+    expect(() => assertNestingWithinLimit(nested(MAX_NESTING_DEPTH + 1))).toThrow(
+      'content is nested more than 31 levels deep',
+    );
   });
 
   it('at its longest cannot describe an item over the limit, with the longest learning_id', () => {
@@ -166,19 +180,99 @@ describe('numbers read from DynamoDB', () => {
 describe('If-Match with several tags', () => {
   it('accepts the record at any of the named versions, version 0 meaning "never versioned"', () => {
     const scope = '/agno_learnings';
-    const precondition = parseIfMatch('"a", W/"b"', scope);
-    expect(precondition).toEqual({ versions: [] });
+    expect(parsePreconditions('"a", W/"b"', undefined, scope)).toEqual({ match: [] });
     const command = buildUpdateCommand({
       table: 't',
       learningId: 'l',
       changes: { content: {} },
       principal: { userId: 'u', scopes: [], isAdmin: false },
       now: 1,
-      precondition: { versions: [0, 3] },
+      preconditions: { match: [0, 3] },
     });
     expect(command.ConditionExpression).toBe(
-      '#user_id = :caller AND ((attribute_not_exists(#version) OR #version = :zero) OR #version = :version2)',
+      '#user_id = :caller AND ((NOT attribute_type(#version, :number) OR #version = :zero) OR #version = :version2)',
     );
     expect(command.ExpressionAttributeValues?.[':version2']).toBe(3);
+    expect(command.ExpressionAttributeValues?.[':number']).toBe('N');
+  });
+});
+
+describe('If-None-Match', () => {
+  const scope = '/agno_learnings';
+  const command = (noneMatch: readonly number[] | '*') =>
+    buildUpdateCommand({
+      table: 't',
+      learningId: 'l',
+      changes: { content: {} },
+      principal: { userId: 'u', scopes: [], isAdmin: false },
+      now: 1,
+      preconditions: { noneMatch },
+    });
+
+  it('compares weakly, and * stands alone', () => {
+    const tag = entityTag(scope, 4);
+    expect(parsePreconditions(undefined, `W/${tag}, "x"`, scope)).toEqual({ noneMatch: [4] });
+    expect(parsePreconditions(undefined, ' * ', scope)).toEqual({ noneMatch: '*' });
+    expect(parsePreconditions(' * ', undefined, scope)).toBeUndefined();
+  });
+
+  it('is the negation of the same version condition, or that the record does not exist', () => {
+    expect(command([0]).ConditionExpression).toBe(
+      '#user_id = :caller AND NOT (NOT attribute_type(#version, :number) OR #version = :zero)',
+    );
+    expect(command([2, 5]).ConditionExpression).toBe(
+      '#user_id = :caller AND NOT (#version = :notVersion1 OR #version = :notVersion2)',
+    );
+    expect(command([2]).ConditionExpression).toBe('#user_id = :caller AND NOT (#version = :notVersion1)');
+    expect(command('*').ConditionExpression).toBe('#user_id = :caller AND attribute_not_exists(#learning_id)');
+    // A list that names no version of this table excludes nothing.
+    expect(command([]).ConditionExpression).toBe('#user_id = :caller');
+  });
+});
+
+describe('nesting, judged on the text before any parse', () => {
+  const deep = (levels: number, inside = '1') => `${'['.repeat(levels)}${inside}${']'.repeat(levels)}`;
+
+  it('counts the levels of values, not brackets inside strings (escaped quotes included)', () => {
+    const strings = `{"content":{"s":"${'['.repeat(100)}\\"${'{'.repeat(100)}","t":"\\\\"},"metadata":${deep(31)}}`;
+    expect(() => JSON.parse(strings)).not.toThrow();
+    expect(() => assertNestingWithinLimit(strings)).not.toThrow();
+    expect(() => assertNestingWithinLimit(`{"content":{"s":"x"},"metadata":${deep(32)}}`)).toThrow(
+      'metadata is nested more than 31 levels deep',
+    );
+  });
+
+  it('names the body when the text is no object, and the member under which the limit is passed', () => {
+    expect(() => assertNestingWithinLimit(deep(40))).toThrow('Request body is nested more than 31 levels deep');
+    expect(() => assertNestingWithinLimit(` {"content":{"a":${deep(30)},"b":${deep(31)}}}`)).toThrow(/^content is/);
+    expect(() => assertNestingWithinLimit(deep(33, '"many [ { brackets"').slice(1, -1))).not.toThrow();
+  });
+});
+
+describe('the same JSON value, as DynamoDB stores it', () => {
+  it('compares numbers by value however they are held, maps regardless of key order, lists in order', () => {
+    expect(sameJsonValue({ a: 1.5, b: [1, 'x', null, true] }, { b: [1, 'x', null, true], a: 1.5 })).toBe(true);
+    expect(sameJsonValue(1.5, JSON.rawJSON('1.50'))).toBe(true);
+    expect(sameJsonValue(NumberValue.from('12345678901234567890'), JSON.rawJSON('12345678901234567890'))).toBe(true);
+    expect(sameJsonValue(NumberValue.from('12345678901234567890'), JSON.rawJSON('12345678901234567891'))).toBe(false);
+    for (const [a, b] of [
+      [{ a: 1 }, { a: 1, b: 2 }],
+      [
+        { a: 1, c: 2 },
+        { a: 1, b: 2 },
+      ],
+      [
+        [1, 2],
+        [2, 1],
+      ],
+      [[1], { 0: 1 }],
+      [1, '1'],
+      ['1', 1],
+      [null, {}],
+      [true, 1],
+      [{ a: undefined }, {}],
+    ] as const) {
+      expect(sameJsonValue(a, b), JSON.stringify([a, b])).toBe(false);
+    }
   });
 });
