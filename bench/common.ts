@@ -1,6 +1,6 @@
 // What the benchmark processes share: the record and request measured, and the statistics.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { httpEvent } from '../tests/support/events.ts';
+import { httpEvent } from '../dev/events.ts';
 
 export const TABLE = 'agno_learnings';
 export const SECRET = 'benchmark-secret-benchmark-secret-0123456789';

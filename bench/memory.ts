@@ -2,9 +2,9 @@
 // keeps anything per request grows between the two. Run with --expose-gc; reports over IPC.
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { ensureLearningsTable } from '../scripts/local-dynamodb.ts';
-import { signToken } from '../scripts/tokens.ts';
-import { lambdaContext } from '../tests/support/events.ts';
+import { lambdaContext } from '../dev/events.ts';
+import { ensureLearningsTable } from '../dev/local-dynamodb.ts';
+import { signToken } from '../dev/tokens.ts';
 import { BENCH_ENV, ownerEvent, SECRET, TABLE, UPDATE } from './common.ts';
 
 const [bundlePath = '', endpoint = ''] = process.argv.slice(2);

@@ -5,14 +5,14 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { startAllOldProxy } from '../dev/all-old-proxy.ts';
+import { httpEvent, lambdaContext } from '../dev/events.ts';
+import { ensureLearningsTable } from '../dev/local-dynamodb.ts';
+import { signToken } from '../dev/tokens.ts';
 import { createTokenVerifier } from '../lib/auth.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
 import { type buildUpdateCommand, LearningsRepository } from '../lib/learnings-repository.ts';
-import { ensureLearningsTable } from '../scripts/local-dynamodb.ts';
-import { signToken } from '../scripts/tokens.ts';
-import { startAllOldProxy } from '../tests/support/all-old-proxy.ts';
-import { httpEvent, lambdaContext } from '../tests/support/events.ts';
 import { BENCH_ENV, ownerEvent, pairedRatio, SECRET, summarize, TABLE, UPDATE, UPDATE_TEXT } from './common.ts';
 
 const [bundlePath = '', warmBundlePath = '', endpoint = '', iterationsText = '3000'] = process.argv.slice(2);

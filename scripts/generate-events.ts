@@ -2,8 +2,8 @@
 // demo data `npm start` seeds. Tokens are signed with the development secret and expire in 2100: they
 // verify only where that public secret is configured (local mode), nowhere else.
 import { writeFileSync } from 'node:fs';
-import { httpEvent } from '../tests/support/events.ts';
-import { ADMIN_SCOPE, signToken, WRITE_SCOPE } from './tokens.ts';
+import { httpEvent } from '../dev/events.ts';
+import { ADMIN_SCOPE, signToken, WRITE_SCOPE } from '../dev/tokens.ts';
 
 const expiresIn = Math.floor(Date.UTC(2100, 0, 1) / 1000) - Math.floor(Date.now() / 1000);
 const alice = await signToken({ sub: 'alice', scopes: [WRITE_SCOPE], expiresIn });

@@ -1,7 +1,7 @@
 // `npm run invoke -- events/owner-update.json`: runs one sample event through the bundled handler with
 // `sls invoke local`, against the DynamoDB `npm start` runs (or DYNAMODB_ENDPOINT).
 import { spawnSync } from 'node:child_process';
-import { DEV_JWT_SECRET } from './tokens.ts';
+import { DEV_JWT_SECRET } from '../dev/tokens.ts';
 
 const eventPath = process.argv[2];
 if (eventPath === undefined) {

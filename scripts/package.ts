@@ -2,7 +2,7 @@
 // then the size of the single bundled file that Lambda runs.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { zipEntries } from './zip.ts';
+import { zipEntries } from '../dev/zip.ts';
 
 const stage = process.argv[2] ?? 'prod';
 // serverless-esbuild zips whatever its build folder holds: start from an empty one.

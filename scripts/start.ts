@@ -3,10 +3,10 @@
 // serverless-offline with the real serverless.yml, and prints curl commands with demo tokens.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { seedDemoLearnings } from '../dev/demo-data.ts';
+import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../dev/local-dynamodb.ts';
+import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken, WRITE_SCOPE } from '../dev/tokens.ts';
 import { loadConfig } from '../lib/config.ts';
-import { seedDemoLearnings } from './demo-data.ts';
-import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from './local-dynamodb.ts';
-import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken, WRITE_SCOPE } from './tokens.ts';
 
 const env: Record<string, string | undefined> = {
   ...process.env,

@@ -1,7 +1,7 @@
 // Mints a token for the local API: `npm run token -- --sub alice [--admin] [--scopes "a b"] [--expires-in 3600]`.
 // Signs with JWT_VERIFICATION_KEY when set (HS256), else with the development secret `npm start` uses.
 import { parseArgs } from 'node:util';
-import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken, WRITE_SCOPE } from './tokens.ts';
+import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken, WRITE_SCOPE } from '../dev/tokens.ts';
 
 const { values } = parseArgs({
   options: {

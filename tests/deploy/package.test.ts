@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { zipEntries } from '../../scripts/zip.ts';
+import { zipEntries } from '../../dev/zip.ts';
 
 type Template = {
   Resources: Record<string, { Type: string; Properties: Record<string, unknown>; [key: string]: unknown }>;

@@ -3,13 +3,13 @@
 
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FaultProxy, startFaultProxy } from '../../dev/fault-proxy.ts';
+import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../../dev/local-dynamodb.ts';
+import { type RunningOffline, startOffline } from '../../dev/offline.ts';
+import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken } from '../../dev/tokens.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
-import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../../scripts/local-dynamodb.ts';
-import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken } from '../../scripts/tokens.ts';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { learning } from '../support/harness.ts';
-import { type RunningOffline, startOffline } from '../support/offline.ts';
 
 let dynamoDb: LocalDynamoDb;
 let proxy: FaultProxy;

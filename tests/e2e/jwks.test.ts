@@ -3,9 +3,10 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../../dev/local-dynamodb.ts';
+import { type RunningOffline, startOffline } from '../../dev/offline.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
-import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../../scripts/local-dynamodb.ts';
 import { learning } from '../support/harness.ts';
 import {
   AUDIENCE,
@@ -14,7 +15,6 @@ import {
   signingKey,
   startIdentityProvider,
 } from '../support/identity-provider.ts';
-import { type RunningOffline, startOffline } from '../support/offline.ts';
 
 const rsa = signingKey('rsa-1', 'RS256');
 const ec = signingKey('ec-1', 'ES256');

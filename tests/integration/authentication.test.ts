@@ -3,8 +3,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signToken } from '../../scripts/tokens.ts';
-import type { RequestSpec } from '../support/events.ts';
+import type { RequestSpec } from '../../dev/events.ts';
+import { signToken } from '../../dev/tokens.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
 
 let harness: Harness;

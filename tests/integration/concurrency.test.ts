@@ -2,9 +2,9 @@
 // conditional UpdateItem keeps every write whole and lets no forbidden write land.
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
-import { ADMIN_SCOPE, signToken } from '../../scripts/tokens.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
 
 let harness: Harness;

@@ -3,8 +3,8 @@
 // outcome costs exactly one call at the wire, and the old item is read correctly.
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_SCOPE, signToken } from '../../scripts/tokens.ts';
-import { type CountingProxy, startAllOldProxy } from '../support/all-old-proxy.ts';
+import { type CountingProxy, startAllOldProxy } from '../../dev/all-old-proxy.ts';
+import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { type Harness, learning, startHarness, uniqueId } from '../support/harness.ts';
 
 let harness: Harness;

@@ -2,12 +2,12 @@
 // Lambda deadline arriving first; and the request log, which never holds the token or the body.
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { httpEvent, lambdaContext } from '../../dev/events.ts';
+import { type FaultProxy, startFaultProxy } from '../../dev/fault-proxy.ts';
+import { signToken } from '../../dev/tokens.ts';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
-import { signToken } from '../../scripts/tokens.ts';
-import { httpEvent, lambdaContext } from '../support/events.ts';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { type Harness, learning, startHarness, TEST_ENV } from '../support/harness.ts';
 
 let harness: Harness;

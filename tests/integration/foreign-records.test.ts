@@ -1,8 +1,8 @@
 // Records that other tools wrote to the same table: attributes of types this service never writes, in
 // places it reads. None may make a record unwritable, answer 500, or come back altered.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
-import { ADMIN_SCOPE, signToken } from '../../scripts/tokens.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
 
 let harness: Harness;

@@ -1,8 +1,8 @@
 // Every request row of SPEC.md: path, query, headers and body. Each bad input gets the contract's
 // envelope, costs no DynamoDB call and changes nothing.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signToken } from '../../scripts/tokens.ts';
-import { httpEvent, type RequestSpec } from '../support/events.ts';
+import { httpEvent, type RequestSpec } from '../../dev/events.ts';
+import { signToken } from '../../dev/tokens.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
 import { SPEC_IDENTITY_FIELDS } from '../support/spec-fields.ts';
 

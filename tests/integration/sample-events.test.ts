@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DEMO_LEARNINGS } from '../../scripts/demo-data.ts';
+import { DEMO_LEARNINGS } from '../../dev/demo-data.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 
 const EXPECTED_STATUS: Record<string, number> = {

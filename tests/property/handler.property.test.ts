@@ -3,7 +3,7 @@
 // as the contract allows. (Every answer is also validated against openapi.yaml by the harness.)
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_SCOPE, signToken } from '../../scripts/tokens.ts';
+import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
 import { SPEC_IDENTITY_FIELDS } from '../support/spec-fields.ts';
 

@@ -1,15 +1,22 @@
-// The real handler over a real dynalite started by the test run, on a free port.
+// The real handler over a real local DynamoDB started by the test run, on a free port: dynalite, or moto's
+// server when DYNAMODB_BACKEND=moto (the vitest project "moto" runs the integration suite so).
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { vi } from 'vitest';
+import { httpEvent, lambdaContext, type RequestSpec } from '../../dev/events.ts';
+import {
+  ensureLearningsTable,
+  type LocalDynamoDb,
+  localClient,
+  startDynalite,
+  startMoto,
+} from '../../dev/local-dynamodb.ts';
+import { DEV_JWT_SECRET } from '../../dev/tokens.ts';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { type Config, loadConfig } from '../../lib/config.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { LearningsRepository } from '../../lib/learnings-repository.ts';
-import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../../scripts/local-dynamodb.ts';
-import { DEV_JWT_SECRET } from '../../scripts/tokens.ts';
 import { assertMatchesContract } from './contract.ts';
-import { httpEvent, lambdaContext, type RequestSpec } from './events.ts';
 
 export const TEST_ENV = {
   JWT_ALGORITHMS: 'HS256',
@@ -38,13 +45,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export const BACKEND = process.env.DYNAMODB_BACKEND === 'moto' ? 'moto' : 'dynalite';
+
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
-  const dynamoDb = await startDynalite();
+  const dynamoDb = BACKEND === 'moto' ? await startMoto() : await startDynalite();
   const setupClient = localClient(dynamoDb.endpoint);
   for (const table of ['agno_learnings', 'analytics_learnings', 'archived_learnings']) {
     await ensureLearningsTable(setupClient, table);
   }
-  return harnessOn(dynamoDb, env);
+  // moto returns the old item on a failed condition, as DynamoDB does: the handler is told so, and
+  // classifies every refusal from it, with no second call.
+  return harnessOn(dynamoDb, BACKEND === 'moto' ? { DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE: 'true', ...env } : env);
 }
 
 function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harness {

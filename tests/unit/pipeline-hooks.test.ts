@@ -4,10 +4,10 @@
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { httpEvent, lambdaContext } from '../../dev/events.ts';
+import { signToken } from '../../dev/tokens.ts';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { loadConfig } from '../../lib/config.ts';
-import { signToken } from '../../scripts/tokens.ts';
-import { httpEvent, lambdaContext } from '../support/events.ts';
 import { TEST_ENV } from '../support/harness.ts';
 
 const dynamoDb = mockClient(DynamoDBDocumentClient);

@@ -5,11 +5,11 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { httpEvent, lambdaContext, type RequestSpec } from '../../dev/events.ts';
+import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { loadConfig } from '../../lib/config.ts';
-import { ADMIN_SCOPE, signToken } from '../../scripts/tokens.ts';
 import { assertMatchesContract } from '../support/contract.ts';
-import { httpEvent, lambdaContext, type RequestSpec } from '../support/events.ts';
 import { TEST_ENV } from '../support/harness.ts';
 
 const dynamoDb = mockClient(DynamoDBDocumentClient);

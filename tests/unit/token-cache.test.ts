@@ -1,9 +1,9 @@
 // Verified tokens are remembered per container, and that memory never outlives a token or grows
 // without bound.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DEV_JWT_SECRET, signToken } from '../../dev/tokens.ts';
 import { createTokenVerifier } from '../../lib/auth.ts';
 import { loadConfig } from '../../lib/config.ts';
-import { DEV_JWT_SECRET, signToken } from '../../scripts/tokens.ts';
 
 const jwt = () => loadConfig({ JWT_ALGORITHMS: 'HS256', JWT_VERIFICATION_KEY: DEV_JWT_SECRET }).jwt;
 afterEach(() => vi.useRealTimers());
