@@ -13,6 +13,8 @@ export interface FaultProxy {
   next: FaultMode[];
   /** Requests that reached the proxy, by mode at the time. */
   requests: FaultMode[];
+  /** performance.now() of each request that met a fault (any mode but pass). */
+  faultedAt: number[];
   close(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const server = createServer((incoming, outgoing) => {
     const mode = proxy.next.shift() ?? proxy.mode;
     proxy.requests.push(mode);
+    if (mode !== 'pass') proxy.faultedAt.push(performance.now());
     if (mode === 'hang') {
       hanging.add(outgoing);
       return;
@@ -71,6 +74,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     mode: 'pass',
     next: [],
     requests: [],
+    faultedAt: [],
     close: () => {
       for (const response of hanging) response.destroy();
       server.closeAllConnections();

@@ -1,0 +1,120 @@
+// The soak's checker must catch each kind of broken history, or a green soak proves nothing.
+import { describe, expect, it } from 'vitest';
+import { type ChaosEvent, checkHistory, type Exchange, type History } from '../../dev/soak.ts';
+
+const exchange = (overrides: Partial<Exchange>): Exchange => ({
+  learningId: 'r1',
+  actor: 'u0',
+  admin: false,
+  nonce: 'n1',
+  ifMatchVersion: undefined,
+  start: 10,
+  end: 20,
+  status: 200,
+  version: 1,
+  answeredNonce: 'n1',
+  malformed: undefined,
+  ...overrides,
+});
+
+const created: ChaosEvent = { kind: 'create', learningId: 'r1', owner: 'u0', start: 0, end: 1 };
+
+function history(overrides: Partial<History> = {}): History {
+  return {
+    exchanges: [exchange({})],
+    chaos: [created],
+    faultedAt: [],
+    final: new Map([['r1', { version: 1, nonce: 'n1' }]]),
+    heap: { afterWarmUp: 50e6, atEnd: 51e6 },
+    ...overrides,
+  };
+}
+
+const broken = (h: History) =>
+  checkHistory(h)
+    .filter((invariant) => invariant.violations.length > 0)
+    .map((invariant) => invariant.name);
+
+describe('the soak checker', () => {
+  it('finds nothing wrong with a consistent history', () => {
+    expect(broken(history())).toEqual([]);
+    expect(checkHistory(history())).toHaveLength(8);
+  });
+
+  it.each<[string, Partial<History>, RegExp]>([
+    ['an answer out of the contract', { exchanges: [exchange({ malformed: 'not JSON' })] }, /contract/],
+    ['a 500 with no fault injected', { exchanges: [exchange({ status: 500 })] }, /no 5xx/],
+    ['a request that got no answer, no fault injected', { exchanges: [exchange({ status: 0 })] }, /no 5xx/],
+    ["a stranger's write acknowledged", { exchanges: [exchange({ actor: 'u9' })] }, /owner or an admin/],
+    [
+      "the old owner's write acknowledged after a handover",
+      {
+        exchanges: [exchange({ start: 30, end: 40 })],
+        chaos: [created, { kind: 'handover', learningId: 'r1', owner: 'u1', start: 20, end: 25 }],
+      },
+      /owner or an admin/,
+    ],
+    [
+      'a write acknowledged after the record was deleted',
+      {
+        exchanges: [exchange({ actor: 'admin', admin: true, start: 30, end: 40 })],
+        chaos: [created, { kind: 'delete', learningId: 'r1', start: 20, end: 25 }],
+        final: new Map([['r1', undefined]]),
+      },
+      /deleted record/,
+    ],
+    ['an If-Match write acknowledged off the chain', { exchanges: [exchange({ ifMatchVersion: 3 })] }, /chain/],
+    [
+      'two writes acknowledged at one version',
+      {
+        exchanges: [exchange({}), exchange({ nonce: 'n2', answeredNonce: 'n2' })],
+        final: new Map([['r1', { version: 1, nonce: 'n2' }]]),
+      },
+      /one version, one content/,
+    ],
+    [
+      'a read showing other content at a version',
+      { exchanges: [exchange({}), exchange({ nonce: undefined, answeredNonce: 'n9' })] },
+      /one version, one content/,
+    ],
+    [
+      'a refused write that shows up later',
+      {
+        exchanges: [exchange({}), exchange({ nonce: 'n2', status: 412, answeredNonce: undefined })],
+        final: new Map([['r1', { version: 2, nonce: 'n2' }]]),
+      },
+      /refused write/,
+    ],
+    [
+      'a final state behind the last acknowledged write',
+      { exchanges: [exchange({ version: 2 })], final: new Map([['r1', { version: 1, nonce: 'seed-r1' }]]) },
+      /final state/,
+    ],
+    [
+      'a deleted record that exists again',
+      {
+        exchanges: [],
+        chaos: [created, { kind: 'delete', learningId: 'r1', start: 20, end: 25 }],
+        final: new Map([['r1', { version: 0, nonce: 'seed-r1' }]]),
+      },
+      /final state/,
+    ],
+    ['a record gone missing', { final: new Map([['r1', undefined]]) }, /final state/],
+    ['a heap that grew', { heap: { afterWarmUp: 50e6, atEnd: 80e6 } }, /heap/],
+  ])('finds %s', (_name, overrides, invariant) => {
+    const names = broken(history(overrides));
+    expect(
+      names.some((name) => invariant.test(name)),
+      names.join('; '),
+    ).toBe(true);
+  });
+
+  it('accepts a 503 while a fault was injected, and a write whose outcome is unknown in the final state', () => {
+    const h = history({
+      exchanges: [exchange({}), exchange({ nonce: 'n2', status: 503, version: undefined, answeredNonce: undefined })],
+      faultedAt: [15],
+      final: new Map([['r1', { version: 2, nonce: 'n2' }]]),
+    });
+    expect(broken(h)).toEqual([]);
+  });
+});

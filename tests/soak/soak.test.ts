@@ -1,0 +1,16 @@
+// A short run of `npm run soak` (dev/soak.ts): the real HTTP stack, concurrent clients, records handed over
+// and deleted mid-run, injected DynamoDB faults; every invariant must hold.
+import { expect, it } from 'vitest';
+import { runSoak, soakTable } from '../../dev/soak.ts';
+
+it('a short soak holds every invariant, with each kind of answer and fault exercised', async () => {
+  const report = await runSoak({ requests: 1500, clients: 16, records: 24, faults: true, seed: 7 });
+  const table = soakTable(report);
+  for (const invariant of report.invariants) expect(invariant.violations, `${invariant.name}\n${table}`).toEqual([]);
+  const statuses = new Set(report.history.exchanges.map((exchange) => exchange.status));
+  for (const status of [200, 403, 404, 412]) expect(statuses, table).toContain(status);
+  expect(report.history.exchanges).toHaveLength(1500);
+  expect(report.history.faultedAt.length).toBeGreaterThan(10);
+  expect(report.history.chaos.some((event) => event.kind === 'handover')).toBe(true);
+  expect(report.history.heap).toBeDefined();
+}, 180_000);
