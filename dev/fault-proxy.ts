@@ -15,6 +15,8 @@ export interface FaultProxy {
   requests: FaultMode[];
   /** performance.now() of each request that met a fault (any mode but pass). */
   faultedAt: number[];
+  /** With lose-answer: run after DynamoDB answered, before the connection is cut (another writer, say). */
+  afterLoss?: (() => Promise<void>) | undefined;
   close(): Promise<void>;
 }
 
@@ -57,7 +59,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       (answer) => {
         if (mode === 'lose-answer') {
           answer.resume();
-          answer.on('end', () => incoming.socket.destroy());
+          answer.on('end', async () => {
+            await proxy.afterLoss?.();
+            incoming.socket.destroy();
+          });
           return;
         }
         outgoing.writeHead(answer.statusCode ?? 502, answer.headers);

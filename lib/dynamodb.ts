@@ -59,8 +59,54 @@ export function createDocumentClient(config: DynamoDbConfig): DynamoDBDocumentCl
             : {}),
         }),
   });
+  noteAttemptsWithoutAnswer(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: false, convertClassInstanceToMap: false },
     unmarshallOptions: unmarshallOptions(),
   });
+}
+
+// HandlerExecutionContext is one object per call, shared by its attempts; this property is this module's.
+const ATTEMPT_WITHOUT_ANSWER = 'updateLearningAttemptWithoutAnswer';
+const MAY_HAVE_APPLIED = Symbol('mayHaveApplied');
+
+/**
+ * Marks a call's final error when an earlier attempt of it got no answer (a lost connection, a timeout):
+ * that attempt may have reached DynamoDB and been applied, whatever the last attempt says. An attempt that
+ * got any HTTP answer (a throttle, a refusal) was not applied.
+ */
+function noteAttemptsWithoutAnswer(client: DynamoDBClient): void {
+  client.middlewareStack.add(
+    (next, context) =>
+      async function noteAttemptWithoutAnswer(args) {
+        try {
+          return await next(args);
+        } catch (error) {
+          const answered = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+          if (answered === undefined) context[ATTEMPT_WITHOUT_ANSWER] = true;
+          throw error;
+        }
+      },
+    // Inside the retry loop (finalizeRequest): once per attempt.
+    { step: 'deserialize', name: 'noteAttemptWithoutAnswer', priority: 'high' },
+  );
+  client.middlewareStack.add(
+    (next, context) =>
+      async function reportAttemptsWithoutAnswer(args) {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (context[ATTEMPT_WITHOUT_ANSWER] === true && typeof error === 'object' && error !== null) {
+            Object.defineProperty(error, MAY_HAVE_APPLIED, { value: true });
+          }
+          throw error;
+        }
+      },
+    { step: 'initialize', name: 'reportAttemptsWithoutAnswer', priority: 'high' },
+  );
+}
+
+/** Whether a failed call may have been applied all the same, by an attempt whose answer was lost. */
+export function mayHaveApplied(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && MAY_HAVE_APPLIED in error;
 }

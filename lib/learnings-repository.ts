@@ -3,7 +3,7 @@
 import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Principal } from './auth.ts';
-import { unmarshallItem } from './dynamodb.ts';
+import { mayHaveApplied, unmarshallItem } from './dynamodb.ts';
 import { MAX_NESTING_DEPTH } from './dynamodb-values.ts';
 import { InternalServerError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from './errors.ts';
 import { type Preconditions, VERSION_ATTRIBUTE } from './etag.ts';
@@ -11,8 +11,11 @@ import type { LearningChanges, StoredLearning } from './learning.ts';
 
 export type UpdateOutcome =
   | { updated: true; item: StoredLearning }
-  /** `current` is the item as it stood when the condition failed, undefined when there was none. */
-  | { updated: false; current: StoredLearning | undefined };
+  /**
+   * `current` is the item as it stood when the condition failed, undefined when there was none.
+   * `mayHaveApplied`: an earlier attempt of the call got no answer, and may have been applied all the same.
+   */
+  | { updated: false; current: StoredLearning | undefined; mayHaveApplied: boolean };
 
 export interface UpdateRequest {
   table: string;
@@ -161,11 +164,12 @@ export class LearningsRepository {
   /** A failed write: a refusal by the condition, classified from the old item, or a storage failure. */
   async #refused(request: UpdateRequest, error: unknown): Promise<UpdateOutcome> {
     if (!isConditionFailure(error)) throw storageError(error);
-    if (error.Item !== undefined) return { updated: false, current: unmarshallItem(error.Item) };
+    const refusal = { updated: false, mayHaveApplied: mayHaveApplied(error) } as const;
+    if (error.Item !== undefined) return { ...refusal, current: unmarshallItem(error.Item) };
     // Without preconditions an admin's condition is existence alone: failing it means there was no record.
     const existenceOnly = request.principal.isAdmin && request.preconditions === undefined;
-    if (existenceOnly || this.#oldItemOnConditionFailure) return { updated: false, current: undefined };
-    return { updated: false, current: await this.find(request.table, request.learningId) };
+    if (existenceOnly || this.#oldItemOnConditionFailure) return { ...refusal, current: undefined };
+    return { ...refusal, current: await this.find(request.table, request.learningId) };
   }
 }
 

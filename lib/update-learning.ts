@@ -1,6 +1,6 @@
 // The use case: apply a caller's changes to one learning, or refuse. handler → updateLearning → repository.
 import type { Principal } from './auth.ts';
-import { ForbiddenError, LearningNotFoundError, PreconditionFailedError } from './errors.ts';
+import { ForbiddenError, LearningNotFoundError, PreconditionFailedError, ServiceUnavailableError } from './errors.ts';
 import { entityTag, type Preconditions, preconditionsHold, versionOf } from './etag.ts';
 import { type Access, accessTo, holdsChanges, type LearningChanges, type StoredLearning } from './learning.ts';
 import type { LearningsRepository } from './learnings-repository.ts';
@@ -40,27 +40,40 @@ export async function updateLearning(
   const now = Math.floor(Date.now() / 1000);
   const outcome = await repository.update({ table, learningId, changes, principal, now, preconditions });
   if (outcome.updated) return { item: outcome.item, etag: entityTag(scope, versionOf(outcome.item)), written: true };
-  const { current } = outcome;
+  const { current, mayHaveApplied } = outcome;
   const access = accessTo(current, principal);
+  if (current !== undefined && access === 'allowed' && isThisWrite(current, changes, preconditions, now)) {
+    return { item: current, etag: entityTag(scope, versionOf(current)), written: true };
+  }
+  // An attempt whose answer was lost may have written before the record changed again (written over,
+  // handed over, deleted): a refusal would claim that nothing changed. The outcome is unknown: retry.
+  if (mayHaveApplied) throw new ServiceUnavailableError();
+  // Ownership answers first: a caller who may not change the record learns nothing from a stale tag.
   if (current !== undefined && access === 'allowed' && preconditions !== undefined) {
-    // The SDK retries a call whose answer was lost, and the retry of a write that had committed fails its
-    // version condition on that very write: the record holds exactly these changes, made this second, one
-    // version past one If-Match named. That write succeeded.
-    const version = versionOf(current);
-    const thisWrite =
-      preconditions.match !== undefined &&
-      preconditionsHold(preconditions, version - 1) &&
-      current.updated_at === now &&
-      holdsChanges(current, changes);
-    if (thisWrite) {
-      return { item: current, etag: entityTag(scope, version), written: true };
-    }
-    // Ownership answers first: a caller who may not change the record learns nothing from a stale tag.
-    throw new PreconditionFailedError(entityTag(scope, version));
+    throw new PreconditionFailedError(entityTag(scope, versionOf(current)));
   }
   // The condition failed, so the write was not allowed when it ran. A record that reads as allowed now
   // changed after that moment (created, or given to the caller): it did not exist for this write.
   throw refusal(access === 'allowed' ? 'not-found' : access);
+}
+
+/**
+ * The SDK retries a call whose answer was lost, and the retry of a conditional write that had committed
+ * fails its condition on that very write: the record holds exactly these changes, made this second, one
+ * version past a version the preconditions accepted. That write succeeded.
+ */
+function isThisWrite(
+  current: StoredLearning,
+  changes: LearningChanges,
+  preconditions: Preconditions | undefined,
+  now: number,
+): boolean {
+  return (
+    preconditions?.match !== undefined &&
+    preconditionsHold(preconditions, versionOf(current) - 1) &&
+    current.updated_at === now &&
+    holdsChanges(current, changes)
+  );
 }
 
 function refusal(access: Access): Error {

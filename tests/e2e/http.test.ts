@@ -131,6 +131,43 @@ describe('the main paths over HTTP', () => {
   });
 });
 
+describe('bytes and media types over HTTP', () => {
+  const send = (id: string, body: Uint8Array, contentType: string) =>
+    fetch(`${offline.baseUrl}/learnings/${encodeURIComponent(id)}`, {
+      method: 'PATCH',
+      headers: { 'content-type': contentType, authorization: `Bearer ${tokens.alice}` },
+      body,
+    });
+
+  it('a Latin-1 body declared as such is a 422, and nothing is stored as U+FFFD', async () => {
+    const record = learning({ user_id: 'alice' });
+    await put(record);
+    const id = String(record.learning_id);
+    const latin1 = Buffer.concat([Buffer.from('{"content":{"name":"Ren'), Buffer.from([0xe9]), Buffer.from('"}}')]);
+    const answer = await send(id, latin1, 'application/json; charset=latin1');
+    expect(answer.status).toBe(422);
+    expect(((await answer.json()) as { detail: string }).detail).toBe('Content-Type charset must be utf-8');
+    expect(await get(id)).toEqual(record);
+  });
+
+  it('whitespace before the parameters of the media type is accepted; the UTF-8 text is stored as sent', async () => {
+    const record = learning({ user_id: 'alice' });
+    await put(record);
+    const id = String(record.learning_id);
+    const answer = await send(id, Buffer.from('{"content":{"name":"René 🦊"}}'), 'application/json ; charset=utf-8');
+    expect(answer.status).toBe(200);
+    expect((await get(id))?.content).toEqual({ name: 'René 🦊' });
+  });
+
+  it('a body nested thousands of levels deep is a 422, never a 500 (nor an escaped error answered 200)', async () => {
+    const depth = 2_750;
+    const body = `{"content":{"a":${'['.repeat(depth)}1.5e5${']'.repeat(depth)}}}`;
+    const answer = await send('lrn_deep', Buffer.from(body), 'application/json');
+    expect(answer.status).toBe(422);
+    expect(((await answer.json()) as { detail: string }).detail).toBe('content is nested more than 31 levels deep');
+  });
+});
+
 describe('DynamoDB failing under the service', () => {
   it.each([
     ['throttles', 'throttle', 503],

@@ -77,6 +77,35 @@ describe('DynamoDB failing, through the real SDK', () => {
     },
   );
 
+  it.each([
+    ['handed to another owner', { user_id: 'bob' }, [false, true]],
+    // Without If-Match the retry simply writes again, last writer wins: a 200.
+    ['written over by an admin', { content: { by: 'admin' }, etag_version: 5 }, [true]],
+  ])(
+    'an answer lost after the write committed, the record then %s: 503 (the outcome is unknown), never a refusal',
+    async (_name, change, conditional) => {
+      const record = learning({ user_id: 'alice' });
+      const lostId = String(record.learning_id);
+      await harness.put(record);
+      for (const withIfMatch of conditional) {
+        const headers: Record<string, string> = withIfMatch ? { 'if-match': (await currentTag(lostId)) ?? '' } : {};
+        proxy.next = ['lose-answer'];
+        proxy.afterLoss = async () => {
+          proxy.afterLoss = undefined;
+          await harness.put({ ...(await harness.get(lostId)), ...change });
+        };
+        const answer = await faulty.invoke({
+          learningId: lostId,
+          token: alice,
+          body: { content: { lost: 2 } },
+          headers,
+        });
+        expect(answer.status).toBe(503);
+        await harness.put(record);
+      }
+    },
+  );
+
   it('a lost answer is not confused with a different write: the same If-Match with other changes is a 412', async () => {
     const record = learning({ user_id: 'alice' });
     const otherId = String(record.learning_id);
