@@ -118,16 +118,23 @@ const unbundledUpdate = () => unbundledClient.send(new UpdateCommand(floorComman
 // DynamoDB client's send. Micro-benchmarks of each stage in a loop of its own add up to a fraction of the
 // gap side by side with real I/O: the same code runs slower between I/O events (cold caches), so each stage is
 // measured where it runs.
-const BEFORE_STAGES = [
-  'pipeline start (error envelope)',
-  'token verification (seen before: cache)',
-  'Content-Type and body presence',
-  'JSON body parsing (Middy parser)',
-  'validation (Zod, DynamoDB limits, If-Match)',
-];
-const AFTER_STAGES = ['request log (of a success only with LOG_REQUESTS=all)'];
-const STAGE_COUNT = BEFORE_STAGES.length + AFTER_STAGES.length;
-type Timeline = { stages: number[]; dynamoDb: number; handler: number; started: number; mark: number };
+// Each middleware hook of the pipeline by its function's name (Middy's plugin hooks are given it), in order.
+const STAGE_LABELS: Record<string, string> = {
+  errorEnvelopeBefore: 'pipeline start (error envelope)',
+  authenticateBefore: 'token verification (seen before: cache)',
+  requireJsonBodyBefore: 'Content-Type, charset, body presence, nesting',
+  httpJsonBodyParserMiddlewareBefore: 'JSON body parsing (Middy parser)',
+  validateRequestBefore: 'validation (Zod, DynamoDB limits, If-Match)',
+  errorEnvelopeAfter: 'request log (of a success only with LOG_REQUESTS=all)',
+};
+const BEFORE_HANDLER = new Set([
+  'errorEnvelopeBefore',
+  'authenticateBefore',
+  'requireJsonBodyBefore',
+  'httpJsonBodyParserMiddlewareBefore',
+  'validateRequestBefore',
+]);
+type Timeline = { stages: [string, number][]; dynamoDb: number; handler: number; started: number; mark: number };
 const timeline: Timeline = { stages: [], dynamoDb: 0, handler: 0, started: 0, mark: 0 };
 const stageSamples = new Map<string, number[]>();
 const record = (name: string, value: number) => {
@@ -149,10 +156,11 @@ Object.assign(timedClient, {
 });
 // Imported once the environment is set: the module builds its default handler from it when loaded.
 const { createUpdateLearningHandler } = await import('../handlers/update-learning.ts');
-const profiled = createUpdateLearningHandler(
-  config,
-  new LearningsRepository(timedClient, { oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure }),
-  {
+const profiled = createUpdateLearningHandler(config, {
+  repository: new LearningsRepository(timedClient, {
+    oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
+  }),
+  plugin: {
     requestStart: () => {
       timeline.stages = [];
       timeline.started = performance.now();
@@ -160,8 +168,8 @@ const profiled = createUpdateLearningHandler(
     beforeMiddleware: () => {
       timeline.mark = performance.now();
     },
-    afterMiddleware: () => {
-      timeline.stages.push(performance.now() - timeline.mark);
+    afterMiddleware: (name: string) => {
+      timeline.stages.push([name, performance.now() - timeline.mark]);
     },
     beforeHandler: () => {
       timeline.mark = performance.now();
@@ -170,21 +178,21 @@ const profiled = createUpdateLearningHandler(
       timeline.handler = performance.now() - timeline.mark;
     },
   },
-) as unknown as Handler;
+}) as unknown as Handler;
 let measuring = false;
 const profiledRun = async (event: unknown, context: unknown) => {
   await profiled(event, context);
   if (!measuring) return;
   const total = performance.now() - timeline.started;
-  if (timeline.stages.length !== STAGE_COUNT)
-    throw new Error(`the pipeline has ${timeline.stages.length} middleware steps; label them in bench/warm.ts`);
-  const before = timeline.stages.slice(0, BEFORE_STAGES.length);
-  const after = timeline.stages.slice(BEFORE_STAGES.length);
-  for (const [index, value] of before.entries()) record(BEFORE_STAGES[index] ?? '', value);
+  for (const [name, value] of timeline.stages) {
+    const label = STAGE_LABELS[name];
+    if (label === undefined) throw new Error(`the pipeline has a middleware hook '${name}'; label it in bench/warm.ts`);
+    if (BEFORE_HANDLER.has(name)) record(label, value);
+  }
   record('use case and response, around the call', timeline.handler - timeline.dynamoDb);
   record('DynamoDB UpdateItem (marshalling, round trip, unmarshalling)', timeline.dynamoDb);
-  for (const [index, value] of after.entries()) record(AFTER_STAGES[index] ?? '', value);
-  const staged = timeline.stages.reduce((sum, value) => sum + value, 0) + timeline.handler;
+  for (const [name, value] of timeline.stages) if (!BEFORE_HANDLER.has(name)) record(STAGE_LABELS[name] ?? name, value);
+  const staged = timeline.stages.reduce((sum, [, value]) => sum + value, 0) + timeline.handler;
   record("Middy's own work between stages", total - staged);
   record('whole invocation', total);
 };

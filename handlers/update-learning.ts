@@ -10,27 +10,29 @@ import { LearningsRepository } from '../lib/learnings-repository.ts';
 import { updateLearning } from '../lib/update-learning.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { errorEnvelope } from './middleware/error-envelope.ts';
+import type { HttpEvent, HttpResult, RequestContext } from './middleware/http.ts';
+import { jsonResponse } from './middleware/http.ts';
 import { requireJsonBody } from './middleware/require-json-body.ts';
-import type { HttpEvent, HttpResult, RequestContext } from './middleware/types.ts';
-import { jsonResponse } from './middleware/types.ts';
 import { validateRequest } from './middleware/validate-request.ts';
 
-/**
- * `plugin` takes Middy's hooks (called around each middleware and the handler) and options: the benchmark
- * times each stage of this very pipeline with them.
- */
-export function createUpdateLearningHandler(
-  config: Config,
-  repository?: LearningsRepository,
-  plugin?: middy.PluginObject,
-) {
+export interface UpdateLearningHandlerOptions {
+  /** Instead of a repository over a client built from the configuration (tests, bench). */
+  repository?: LearningsRepository;
+  /**
+   * Middy's plugin hooks and options: the hooks are called around each middleware hook (given its name)
+   * and the handler, and the bench times each stage of this very pipeline with them.
+   */
+  plugin?: middy.PluginObject;
+}
+
+export function createUpdateLearningHandler(config: Config, options: UpdateLearningHandlerOptions = {}) {
   const learnings =
-    repository ??
+    options.repository ??
     new LearningsRepository(createDocumentClient(config.dynamoDb), {
       oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
     });
   return (
-    middy<HttpEvent, HttpResult, Error, RequestContext>(plugin)
+    middy<HttpEvent, HttpResult, Error, RequestContext>(options.plugin)
       .use(errorEnvelope({ log: config.logRequests }))
       .use(authenticate(config))
       .use(requireJsonBody())

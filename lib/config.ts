@@ -1,8 +1,11 @@
-// Configuration: read from the environment once, at cold start, and validated there, so that a bad
-// deployment fails at init with a message naming the variable instead of failing every request.
+// Configuration: every environment variable declared once (ENVIRONMENT: its type, default, serverless.yml
+// param and meaning), read and validated once at cold start, so that a bad deployment fails at init with
+// a message naming the variable instead of failing every request. The README's table and serverless.yml
+// are checked against this list by tests/unit/config.test.ts.
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
+import * as z from 'zod/mini';
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const PUBLIC_KEY_ALGORITHMS = [
@@ -53,10 +56,16 @@ export interface DynamoDbConfig {
   maxAttempts: number;
   /**
    * Whether a failed condition returns the old item (DynamoDB proper does; dynalite does not), so that
-   * a refusal needs no read to classify. Default: true without DYNAMODB_ENDPOINT, false with one.
+   * a refusal needs no read to classify.
    */
   oldItemOnConditionFailure: boolean;
 }
+
+/**
+ * Which requests get a log line: every one (an audit line per write), only refusals and failures (4xx and
+ * 5xx: what needs someone's attention), or none.
+ */
+export type RequestLogging = 'all' | 'errors' | 'none';
 
 export interface Config {
   defaultTable: string;
@@ -68,12 +77,6 @@ export interface Config {
   logRequests: RequestLogging;
 }
 
-/**
- * Which requests get a log line: every one (an audit line per write), only refusals and failures (4xx and
- * 5xx: what needs someone's attention), or none.
- */
-export type RequestLogging = 'all' | 'errors' | 'none';
-
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(variable: string, problem: string) {
@@ -83,54 +86,259 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+// The value types, as Zod schemas from the variable's text (trimmed; unset or blank means the default).
+// Each message completes "<VARIABLE> …".
+const refuse = (ctx: { issues: unknown[] }, input: string, message: string) => {
+  (ctx.issues as { code: string; message: string; input: string }[]).push({ code: 'custom', message, input });
+  return z.NEVER;
+};
+const text = z.string();
+const integer = (min: number, max: number) =>
+  z.pipe(
+    z.string(),
+    z.transform((raw, ctx) => {
+      const value = Number(raw);
+      return Number.isInteger(value) && value >= min && value <= max
+        ? value
+        : refuse(ctx, raw, `must be an integer from ${min} to ${max}, got '${raw}'`);
+    }),
+  );
+// The same words for every boolean, in any case: TRUE and true mean the same.
+const boolean = z.pipe(
+  z.string(),
+  z.transform((raw, ctx) => {
+    const value = raw.toLowerCase();
+    return value === 'true' || value === 'false'
+      ? value === 'true'
+      : refuse(ctx, raw, `must be true or false, got '${raw}'`);
+  }),
+);
+const list = z.pipe(
+  z.string(),
+  z.transform((raw) =>
+    raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  ),
+);
+const url = z.pipe(
+  z.string(),
+  z.transform((raw, ctx) => (URL.canParse(raw) ? raw : refuse(ctx, raw, `must be a URL, got '${raw}'`))),
+);
 // DynamoDB's own rule for table names.
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+const tableName = z.string().check(
+  z.refine((raw) => TABLE_NAME.test(raw), {
+    error: (issue) => `has an invalid DynamoDB table name: ${JSON.stringify(issue.input)}`,
+  }),
+);
+const requestLogging = z.pipe(
+  z.string(),
+  z.transform((raw, ctx): RequestLogging => {
+    const value = raw.toLowerCase();
+    if (value === 'all' || value === 'true') return 'all';
+    if (value === 'none' || value === 'false') return 'none';
+    if (value === 'errors') return 'errors';
+    return refuse(ctx, raw, `must be all, errors or none, got '${raw}'`);
+  }),
+);
+
+interface Variable<T> {
+  schema: z.ZodMiniType<T, string>;
+  /** Used when the variable is unset or blank; undefined: no default (the setting is off, or required). */
+  default: string | undefined;
+  /** The serverless.yml param that sets it when deployed; undefined for AWS_REGION, which Lambda sets. */
+  param: string | undefined;
+  meaning: string;
+  /** A blank value is the value '' (a setting turned off) rather than the default. */
+  blankTurnsOff?: boolean;
+}
+
+const variable = <T>(schema: z.ZodMiniType<T, string>, declaration: Omit<Variable<T>, 'schema'>): Variable<T> => ({
+  schema,
+  ...declaration,
+});
+
+/** Every environment variable the function reads. */
+export const ENVIRONMENT = {
+  LEARNINGS_TABLE: variable(tableName, {
+    default: 'agno_learnings',
+    param: 'learningsTable',
+    meaning: 'the table used when a request names no `db_id`',
+  }),
+  LEARNINGS_DATABASES: variable(text, {
+    default: undefined,
+    param: 'learningsDatabases',
+    meaning:
+      'JSON: `db_id` → its table names, the first its default, e.g. `{"analytics":["analytics_learnings"]}`; a `table` parameter is used only if listed',
+  }),
+  AWS_REGION: variable(text, { default: 'us-east-1', param: undefined, meaning: 'set by Lambda' }),
+  DYNAMODB_ENDPOINT: variable(url, {
+    default: undefined,
+    param: 'dynamodbEndpoint',
+    meaning: 'a DynamoDB-compatible endpoint (local development); dummy credentials unless `AWS_ACCESS_KEY_ID` is set',
+  }),
+  DYNAMODB_CONNECT_TIMEOUT_MS: variable(integer(1, 60_000), {
+    default: '1000',
+    param: 'dynamodbConnectTimeoutMs',
+    meaning: "the DynamoDB client's connection deadline",
+  }),
+  DYNAMODB_REQUEST_TIMEOUT_MS: variable(integer(1, 60_000), {
+    default: '2000',
+    param: 'dynamodbRequestTimeoutMs',
+    meaning: "the DynamoDB client's deadline for an answer, per attempt",
+  }),
+  DYNAMODB_MAX_ATTEMPTS: variable(integer(1, 10), {
+    default: '3',
+    param: 'dynamodbMaxAttempts',
+    meaning: 'attempts per DynamoDB call, with the SDK backoff between them',
+  }),
+  DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE: variable(boolean, {
+    default: undefined,
+    param: 'dynamodbOldItemOnConditionFailure',
+    meaning:
+      'whether a failed condition returns the old item (DynamoDB and moto do, dynalite does not); default: true without `DYNAMODB_ENDPOINT`, false with it',
+  }),
+  JWT_ALGORITHMS: variable(list, {
+    default: 'RS256',
+    param: 'jwtAlgorithms',
+    meaning: 'comma list of HS256/384/512, RS*, PS*, ES*, EdDSA; `none` refused, HMAC and public-key never mixed',
+  }),
+  JWT_VERIFICATION_KEY: variable(text, {
+    default: undefined,
+    param: 'jwtVerificationKey',
+    meaning: 'a PEM public key (`\\n` escapes allowed), or for HS* the secret (at least as many bytes as the hash)',
+  }),
+  JWT_JWKS_URL: variable(text, {
+    default: undefined,
+    param: 'jwtJwksUrl',
+    meaning: "the identity provider's JWKS URL (https; http on loopback only), fetched with a timeout and cached",
+  }),
+  JWT_JWKS_FILE: variable(text, {
+    default: undefined,
+    param: 'jwtJwksFile',
+    meaning: 'a JWKS file packaged with the function (public keys only)',
+  }),
+  JWT_JWKS_TIMEOUT_MS: variable(integer(1, 30_000), {
+    default: '2000',
+    param: 'jwtJwksTimeoutMs',
+    meaning: 'deadline of a JWKS fetch',
+  }),
+  JWT_JWKS_COOLDOWN_SECONDS: variable(integer(0, 3600), {
+    default: '30',
+    param: 'jwtJwksCooldownSeconds',
+    meaning: 'least time between two fetches for an unknown `kid`',
+  }),
+  JWT_JWKS_CACHE_SECONDS: variable(integer(0, 86_400), {
+    default: '600',
+    param: 'jwtJwksCacheSeconds',
+    meaning: 'how long fetched keys are used before a refresh (kept if the refresh fails)',
+  }),
+  JWT_CLAIMS_FROM_API_GATEWAY: variable(boolean, {
+    default: 'false',
+    param: 'claimsFromApiGateway',
+    meaning: "true: trust the claims of API Gateway's JWT authorizer instead of verifying the token again",
+  }),
+  JWT_ISSUER: variable(text, { default: undefined, param: 'jwtIssuer', meaning: 'when set, `iss` must equal it' }),
+  JWT_AUDIENCE: variable(list, {
+    default: undefined,
+    param: 'jwtAudience',
+    meaning: 'when set (comma list), `aud` must hold one of them',
+  }),
+  JWT_USER_ID_CLAIM: variable(text, {
+    default: 'sub',
+    param: 'jwtUserIdClaim',
+    meaning: "the claim holding the caller's user id (a non-empty string)",
+  }),
+  JWT_SCOPES_CLAIM: variable(text, {
+    default: 'scopes',
+    param: 'jwtScopesClaim',
+    meaning: 'the claim holding scopes: a space-separated string or an array',
+  }),
+  JWT_LEEWAY_SECONDS: variable(integer(0, 300), {
+    default: '10',
+    param: 'jwtLeewaySeconds',
+    meaning: 'clock tolerance for `exp`, `nbf`, `iat`',
+  }),
+  ADMIN_SCOPE: variable(text, {
+    default: 'agent_os:admin',
+    param: 'adminScope',
+    meaning: 'callers with it may change any record',
+  }),
+  REQUIRED_SCOPE: variable(text, {
+    default: 'learnings:write',
+    param: 'requiredScope',
+    meaning: 'the scope non-admins need; set but blank: no scope check',
+    blankTurnsOff: true,
+  }),
+  LOG_REQUESTS: variable(requestLogging, {
+    default: 'errors',
+    param: 'logRequests',
+    meaning: 'which requests get a JSON log line: `errors` (4xx, 5xx), `all` (an audit line per write too), `none`',
+  }),
+} as const;
+
+type Settings = { [Name in keyof typeof ENVIRONMENT]: z.infer<(typeof ENVIRONMENT)[Name]['schema']> | undefined };
+
+/** Every variable's value: the environment's, else its default, parsed; undefined when unset without default. */
+function readEnvironment(env: Env): Settings {
+  const settings: Record<string, unknown> = {};
+  for (const [name, declaration] of Object.entries(ENVIRONMENT) as [string, Variable<unknown>][]) {
+    const given = env[name]?.trim();
+    const raw =
+      given === undefined || (given === '' && declaration.blankTurnsOff !== true) ? declaration.default : given;
+    if (raw === undefined) continue;
+    const result = declaration.schema.safeParse(raw);
+    if (!result.success) throw new ConfigError(name, result.error.issues[0]?.message ?? 'is invalid');
+    settings[name] = result.data;
+  }
+  return settings as Settings;
+}
+
 // RFC 7518 §3.2: an HMAC key must be at least as long as the hash output.
 const MIN_SECRET_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
 // The key type each public-key algorithm family requires.
 const KEY_TYPE_BY_PREFIX: Record<string, string> = { RS: 'rsa', PS: 'rsa', ES: 'ec', Ed: 'ed25519' };
 
 export function loadConfig(env: Env): Config {
-  const defaultTable = tableName('LEARNINGS_TABLE', env.LEARNINGS_TABLE ?? 'agno_learnings');
+  const settings = readEnvironment(env);
+  const endpoint = settings.DYNAMODB_ENDPOINT;
   return {
-    defaultTable,
-    databases: parseDatabases(env.LEARNINGS_DATABASES),
-    jwt: loadJwtConfig(env),
+    defaultTable: settings.LEARNINGS_TABLE as string,
+    databases: parseDatabases(settings.LEARNINGS_DATABASES),
+    jwt: loadJwtConfig(settings),
     authorization: {
-      adminScope: nonEmpty('ADMIN_SCOPE', env.ADMIN_SCOPE ?? 'agent_os:admin'),
-      requiredScope: optionalValue(env.REQUIRED_SCOPE ?? 'learnings:write'),
+      adminScope: settings.ADMIN_SCOPE as string,
+      requiredScope: settings.REQUIRED_SCOPE === '' ? undefined : settings.REQUIRED_SCOPE,
     },
     dynamoDb: {
-      region: nonEmpty('AWS_REGION', env.AWS_REGION ?? 'us-east-1'),
-      endpoint: optionalUrl('DYNAMODB_ENDPOINT', env.DYNAMODB_ENDPOINT),
-      connectTimeoutMs: integer('DYNAMODB_CONNECT_TIMEOUT_MS', env.DYNAMODB_CONNECT_TIMEOUT_MS, 1000, 1, 60_000),
-      requestTimeoutMs: integer('DYNAMODB_REQUEST_TIMEOUT_MS', env.DYNAMODB_REQUEST_TIMEOUT_MS, 2000, 1, 60_000),
-      maxAttempts: integer('DYNAMODB_MAX_ATTEMPTS', env.DYNAMODB_MAX_ATTEMPTS, 3, 1, 10),
-      oldItemOnConditionFailure: boolean(
-        'DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE',
-        env.DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE,
-        optionalValue(env.DYNAMODB_ENDPOINT) === undefined,
-      ),
+      region: settings.AWS_REGION as string,
+      endpoint,
+      connectTimeoutMs: settings.DYNAMODB_CONNECT_TIMEOUT_MS as number,
+      requestTimeoutMs: settings.DYNAMODB_REQUEST_TIMEOUT_MS as number,
+      maxAttempts: settings.DYNAMODB_MAX_ATTEMPTS as number,
+      oldItemOnConditionFailure: settings.DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE ?? endpoint === undefined,
     },
-    logRequests: requestLogging(env.LOG_REQUESTS),
+    logRequests: settings.LOG_REQUESTS as RequestLogging,
   };
 }
 
-function loadJwtConfig(env: Env): JwtConfig {
-  const algorithms = parseAlgorithms(env.JWT_ALGORITHMS ?? 'RS256');
+function loadJwtConfig(settings: Settings): JwtConfig {
+  const algorithms = parseAlgorithms(settings.JWT_ALGORITHMS ?? []);
+  const audience = settings.JWT_AUDIENCE ?? [];
   return {
     algorithms,
-    keySource: parseKeySource(env, algorithms),
-    userIdClaim: nonEmpty('JWT_USER_ID_CLAIM', env.JWT_USER_ID_CLAIM ?? 'sub'),
-    scopesClaim: nonEmpty('JWT_SCOPES_CLAIM', env.JWT_SCOPES_CLAIM ?? 'scopes'),
-    leewaySeconds: integer('JWT_LEEWAY_SECONDS', env.JWT_LEEWAY_SECONDS, 10, 0, 300),
-    issuer: optionalValue(env.JWT_ISSUER),
-    audience: optionalList(env.JWT_AUDIENCE),
+    keySource: parseKeySource(settings, algorithms),
+    userIdClaim: settings.JWT_USER_ID_CLAIM as string,
+    scopesClaim: settings.JWT_SCOPES_CLAIM as string,
+    leewaySeconds: settings.JWT_LEEWAY_SECONDS as number,
+    issuer: settings.JWT_ISSUER,
+    audience: audience.length === 0 ? undefined : audience,
   };
 }
 
-function parseAlgorithms(raw: string): JwtAlgorithm[] {
-  const names = splitList(raw);
+function parseAlgorithms(names: readonly string[]): JwtAlgorithm[] {
   if (names.length === 0) throw new ConfigError('JWT_ALGORITHMS', 'must name at least one algorithm');
   const supported: readonly string[] = [...HMAC_ALGORITHMS, ...PUBLIC_KEY_ALGORITHMS];
   for (const name of names) {
@@ -155,9 +363,15 @@ export function isHmacAlgorithm(algorithm: string): boolean {
 
 const KEY_VARIABLES = ['JWT_VERIFICATION_KEY', 'JWT_JWKS_URL', 'JWT_JWKS_FILE'] as const;
 
-function parseKeySource(env: Env, algorithms: readonly JwtAlgorithm[]): JwtKeySource {
-  if (env.JWT_CLAIMS_FROM_API_GATEWAY === 'true') return { kind: 'api-gateway' };
-  const given = KEY_VARIABLES.filter((variable) => optionalValue(env[variable]) !== undefined);
+/** Whether the environment names where verification keys come from (or hands that to API Gateway). */
+export function namesKeySource(env: Env): boolean {
+  const settings = readEnvironment(env);
+  return settings.JWT_CLAIMS_FROM_API_GATEWAY === true || KEY_VARIABLES.some((name) => settings[name] !== undefined);
+}
+
+function parseKeySource(settings: Settings, algorithms: readonly JwtAlgorithm[]): JwtKeySource {
+  if (settings.JWT_CLAIMS_FROM_API_GATEWAY === true) return { kind: 'api-gateway' };
+  const given = KEY_VARIABLES.filter((name) => settings[name] !== undefined);
   if (given.length !== 1) {
     throw new ConfigError(
       'JWT_VERIFICATION_KEY',
@@ -166,16 +380,16 @@ function parseKeySource(env: Env, algorithms: readonly JwtAlgorithm[]): JwtKeySo
         : `conflicts: set only one of ${given.join(', ')}`,
     );
   }
-  if (given[0] === 'JWT_VERIFICATION_KEY') return parseVerificationKey(env.JWT_VERIFICATION_KEY ?? '', algorithms);
+  if (given[0] === 'JWT_VERIFICATION_KEY') return parseVerificationKey(settings.JWT_VERIFICATION_KEY ?? '', algorithms);
   // A key set may hold symmetric ("oct") keys; HMAC with keys from a shared document is key confusion.
   if (algorithms.some(isHmacAlgorithm)) {
     throw new ConfigError('JWT_ALGORITHMS', `must be public-key algorithms with ${given[0]}`);
   }
-  return given[0] === 'JWT_JWKS_URL' ? parseJwksUrl(env) : parseJwksFile(env.JWT_JWKS_FILE ?? '');
+  return given[0] === 'JWT_JWKS_URL' ? parseJwksUrl(settings) : parseJwksFile(settings.JWT_JWKS_FILE ?? '');
 }
 
-function parseJwksUrl(env: Env): JwtKeySource {
-  const raw = env.JWT_JWKS_URL?.trim() ?? '';
+function parseJwksUrl(settings: Settings): JwtKeySource {
+  const raw = settings.JWT_JWKS_URL ?? '';
   if (!URL.canParse(raw)) throw new ConfigError('JWT_JWKS_URL', `must be a URL, got '${raw}'`);
   const url = new URL(raw);
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
@@ -185,16 +399,16 @@ function parseJwksUrl(env: Env): JwtKeySource {
   return {
     kind: 'jwks-url',
     url,
-    timeoutMs: integer('JWT_JWKS_TIMEOUT_MS', env.JWT_JWKS_TIMEOUT_MS, 2000, 1, 30_000),
-    cooldownMs: 1000 * integer('JWT_JWKS_COOLDOWN_SECONDS', env.JWT_JWKS_COOLDOWN_SECONDS, 30, 0, 3600),
-    maxAgeMs: 1000 * integer('JWT_JWKS_CACHE_SECONDS', env.JWT_JWKS_CACHE_SECONDS, 600, 0, 86_400),
+    timeoutMs: settings.JWT_JWKS_TIMEOUT_MS as number,
+    cooldownMs: 1000 * (settings.JWT_JWKS_COOLDOWN_SECONDS as number),
+    maxAgeMs: 1000 * (settings.JWT_JWKS_CACHE_SECONDS as number),
   };
 }
 
 function parseJwksFile(path: string): JwtKeySource {
   let jwks: unknown;
   try {
-    jwks = JSON.parse(readFileSync(path.trim(), 'utf8'));
+    jwks = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     throw new ConfigError('JWT_JWKS_FILE', `must name a readable JSON file, got '${path}'`);
   }
@@ -239,89 +453,33 @@ function parseVerificationKey(raw: string, algorithms: readonly JwtAlgorithm[]):
 }
 
 function parseDatabases(raw: string | undefined): Map<string, readonly string[]> {
-  const variable = 'LEARNINGS_DATABASES';
+  const name = 'LEARNINGS_DATABASES';
   const databases = new Map<string, readonly string[]>();
-  if (raw === undefined || raw.trim() === '') return databases;
+  if (raw === undefined) return databases;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigError(variable, 'must be a JSON object of db_id to an array of table names');
+    throw new ConfigError(name, 'must be a JSON object of db_id to an array of table names');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError(variable, 'must be a JSON object of db_id to an array of table names');
+    throw new ConfigError(name, 'must be a JSON object of db_id to an array of table names');
   }
   for (const [dbId, tables] of Object.entries(parsed)) {
-    if (dbId === '') throw new ConfigError(variable, 'has an empty db_id');
+    if (dbId === '') throw new ConfigError(name, 'has an empty db_id');
     if (!Array.isArray(tables) || tables.length === 0) {
-      throw new ConfigError(variable, `must map '${dbId}' to a non-empty array of table names`);
+      throw new ConfigError(name, `must map '${dbId}' to a non-empty array of table names`);
     }
     databases.set(
       dbId,
-      tables.map((table: unknown) => tableName(`${variable} ('${dbId}')`, table)),
+      tables.map((table: unknown) => {
+        const result = tableName.safeParse(table);
+        if (!result.success) {
+          throw new ConfigError(`${name} ('${dbId}')`, `has an invalid DynamoDB table name: ${JSON.stringify(table)}`);
+        }
+        return result.data;
+      }),
     );
   }
   return databases;
-}
-
-function tableName(variable: string, value: unknown): string {
-  if (typeof value !== 'string' || !TABLE_NAME.test(value)) {
-    throw new ConfigError(variable, `has an invalid DynamoDB table name: ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function integer(variable: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(variable, `must be an integer from ${min} to ${max}, got '${raw}'`);
-  }
-  return value;
-}
-
-function boolean(variable: string, raw: string | undefined, fallback: boolean): boolean {
-  const value = optionalValue(raw);
-  if (value === undefined) return fallback;
-  if (value !== 'true' && value !== 'false') throw new ConfigError(variable, `must be true or false, got '${value}'`);
-  return value === 'true';
-}
-
-// Refusals and failures by default: a line for each successful write costs ~14 us on the warm path, and
-// ingesting ~220 bytes into CloudWatch Logs costs about as much as the invocation's compute (README, Performance).
-function requestLogging(raw: string | undefined): RequestLogging {
-  const value = optionalValue(raw) ?? 'errors';
-  if (value === 'all' || value === 'true') return 'all';
-  if (value === 'none' || value === 'false') return 'none';
-  if (value === 'errors') return value;
-  throw new ConfigError('LOG_REQUESTS', `must be all, errors or none, got '${value}'`);
-}
-
-function nonEmpty(variable: string, value: string): string {
-  const trimmed = value.trim();
-  if (trimmed === '') throw new ConfigError(variable, 'must not be empty');
-  return trimmed;
-}
-
-function optionalValue(raw: string | undefined): string | undefined {
-  const trimmed = raw?.trim();
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-}
-
-function optionalList(raw: string | undefined): string[] | undefined {
-  const values = splitList(raw ?? '');
-  return values.length === 0 ? undefined : values;
-}
-
-function optionalUrl(variable: string, raw: string | undefined): string | undefined {
-  const value = optionalValue(raw);
-  if (value !== undefined && !URL.canParse(value)) throw new ConfigError(variable, `must be a URL, got '${value}'`);
-  return value;
-}
-
-function splitList(raw: string): string[] {
-  return raw
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
 }

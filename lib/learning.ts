@@ -1,5 +1,4 @@
-// A learning record: who may change it, and how it is shown to callers.
-import type { Principal } from './auth.ts';
+// A learning record: what may be changed in it, and how it is shown to callers.
 import { sameJsonValue } from './dynamodb-values.ts';
 import type { JsonObject } from './schemas.ts';
 
@@ -66,18 +65,4 @@ export function holdsChanges(item: StoredLearning, changes: LearningChanges): bo
     (changes.content === undefined || sameJsonValue(item.content, changes.content)) &&
     (changes.metadata === undefined || sameJsonValue(item.metadata ?? null, changes.metadata))
   );
-}
-
-export type Access = 'allowed' | 'not-found' | 'no-owner';
-
-/**
- * The ownership rules. A record with user_id absent or NULL has no owner and is for admins only; a
- * record owned by someone else is reported as not found, so that its existence is not revealed.
- */
-export function accessTo(item: StoredLearning | undefined, principal: Principal): Access {
-  if (item === undefined) return 'not-found';
-  if (principal.isAdmin) return 'allowed';
-  const owner = item.user_id;
-  if (owner === undefined || owner === null) return 'no-owner';
-  return owner === principal.userId ? 'allowed' : 'not-found';
 }

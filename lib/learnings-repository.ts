@@ -8,6 +8,7 @@ import { MAX_NESTING_DEPTH } from './dynamodb-values.ts';
 import { InternalServerError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from './errors.ts';
 import { type Preconditions, VERSION_ATTRIBUTE } from './etag.ts';
 import type { LearningChanges, StoredLearning } from './learning.ts';
+import { ownershipCondition } from './ownership.ts';
 
 export type UpdateOutcome =
   | { updated: true; item: StoredLearning }
@@ -28,10 +29,7 @@ export interface UpdateRequest {
   preconditions: Preconditions | undefined;
 }
 
-// Condition fragments, named for what they guarantee. An admin may change any record that exists; anyone
-// else only a record whose user_id is theirs, which a missing or NULL user_id never equals.
-const recordExists = 'attribute_exists(#learning_id)';
-const callerOwnsRecord = '#user_id = :caller';
+// Condition fragments, named for what they guarantee (who may write: lib/ownership.ts).
 // If-None-Match: *. Never true beside the ownership condition: this PATCH never creates a record.
 const recordDoesNotExist = 'attribute_not_exists(#learning_id)';
 // Records whose counter is missing, or holds anything but a number (written by another tool), are at version 0.
@@ -61,15 +59,7 @@ export function buildUpdateCommand(
     assignments.push(`#${field} = :${field}`);
   }
   assignments.push('#updated_at = :updated_at', takeOverCounter ? firstVersion : nextVersion);
-  const conditions: string[] = [];
-  if (principal.isAdmin) {
-    names['#learning_id'] = 'learning_id';
-    conditions.push(recordExists);
-  } else {
-    names['#user_id'] = 'user_id';
-    values[':caller'] = principal.userId;
-    conditions.push(callerOwnsRecord);
-  }
+  const conditions = [ownershipCondition(principal, names, values)];
   const { match, noneMatch } = preconditions ?? {};
   if (match !== undefined) conditions.push(versionIn(match, 'version', values));
   if (noneMatch === '*') {

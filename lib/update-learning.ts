@@ -2,8 +2,9 @@
 import type { Principal } from './auth.ts';
 import { ForbiddenError, LearningNotFoundError, PreconditionFailedError, ServiceUnavailableError } from './errors.ts';
 import { entityTag, type Preconditions, preconditionsHold, versionOf } from './etag.ts';
-import { type Access, accessTo, holdsChanges, type LearningChanges, type StoredLearning } from './learning.ts';
+import { holdsChanges, type LearningChanges, type StoredLearning } from './learning.ts';
 import type { LearningsRepository } from './learnings-repository.ts';
+import { type Access, accessTo } from './ownership.ts';
 
 export interface UpdateLearningCommand {
   table: string;

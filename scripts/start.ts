@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { seedDemoLearnings } from '../dev/demo-data.ts';
 import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../dev/local-dynamodb.ts';
 import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken, WRITE_SCOPE } from '../dev/tokens.ts';
-import { loadConfig } from '../lib/config.ts';
+import { loadConfig, namesKeySource } from '../lib/config.ts';
 
 const env: Record<string, string | undefined> = {
   ...process.env,
@@ -15,13 +15,7 @@ const env: Record<string, string | undefined> = {
   PORT: process.env.PORT ?? '3000',
 };
 // Local mode signs and verifies with a development HS256 secret unless a key source is configured.
-const keySourceConfigured = [
-  'JWT_VERIFICATION_KEY',
-  'JWT_JWKS_URL',
-  'JWT_JWKS_FILE',
-  'JWT_CLAIMS_FROM_API_GATEWAY',
-].some((variable) => env[variable] !== undefined);
-if (!keySourceConfigured) {
+if (!namesKeySource(env)) {
   env.JWT_ALGORITHMS = 'HS256';
   env.JWT_VERIFICATION_KEY = DEV_JWT_SECRET;
 }
@@ -47,24 +41,26 @@ let ready = false;
 const onOutput = (chunk: Buffer) => {
   if (ready || !chunk.toString().includes('Server ready')) return;
   ready = true;
-  void printWelcome(`http://localhost:${env.PORT}`, env.JWT_VERIFICATION_KEY === DEV_JWT_SECRET);
+  void printWelcome(`http://localhost:${env.PORT}`);
 };
 offline.stdout.on('data', onOutput);
 offline.stderr.on('data', onOutput);
 
-async function printWelcome(baseUrl: string, devSecret: boolean): Promise<void> {
-  const secret = env.JWT_VERIFICATION_KEY;
-  const hmacOnly = (env.JWT_ALGORITHMS ?? '').split(',').every((algorithm) => algorithm.trim().startsWith('HS'));
-  if (secret === undefined || !hmacOnly) {
+async function printWelcome(baseUrl: string): Promise<void> {
+  const { keySource } = config.jwt;
+  if (keySource.kind !== 'secret') {
     // Tokens come from the configured identity provider: nothing to sign here.
     console.log(`\nUpdate Learning is running on ${baseUrl} (DynamoDB: ${env.DYNAMODB_ENDPOINT}), verifying tokens as configured.
   curl -i -X PATCH ${baseUrl}/learnings/lrn_alice_profile -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"metadata":null}'
 Ctrl-C stops everything.`);
     return;
   }
-  const alice = await signToken({ sub: 'alice', scopes: [WRITE_SCOPE], secret });
-  const bob = await signToken({ sub: 'bob', scopes: [WRITE_SCOPE], secret });
-  const admin = await signToken({ sub: 'admin', scopes: [WRITE_SCOPE, ADMIN_SCOPE], secret });
+  const secret = new TextDecoder().decode(keySource.secret);
+  const devSecret = secret === DEV_JWT_SECRET;
+  const header = { alg: config.jwt.algorithms[0] };
+  const alice = await signToken({ sub: 'alice', scopes: [WRITE_SCOPE], secret, header });
+  const bob = await signToken({ sub: 'bob', scopes: [WRITE_SCOPE], secret, header });
+  const admin = await signToken({ sub: 'admin', scopes: [WRITE_SCOPE, ADMIN_SCOPE], secret, header });
   const curl = (token: string, id: string, body: string) =>
     `curl -i -X PATCH ${baseUrl}/learnings/${id} -H "Authorization: Bearer ${token}" -H "Content-Type: application/json" -d '${body}'`;
   console.log(`

@@ -9,21 +9,20 @@ import {
   requireWriteScope,
 } from '../../lib/auth.ts';
 import type { Config } from '../../lib/config.ts';
-import { type HttpEvent, type HttpResult, header, type RequestContext } from './types.ts';
+import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
 
 export function authenticate(config: Config): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
   const trustApiGateway = config.jwt.keySource.kind === 'api-gateway';
   const verifyToken = trustApiGateway ? undefined : createTokenVerifier(config.jwt);
-  return {
-    before: async (request) => {
-      const { event } = request;
-      const claims =
-        verifyToken === undefined
-          ? claimsFromApiGateway(event.requestContext.authorizer?.jwt?.claims)
-          : await verifyToken(bearerToken(header(event, 'authorization')));
-      const principal = principalFromClaims(claims, config.jwt, config.authorization);
-      request.context.principal = principal;
-      requireWriteScope(principal, config.authorization);
-    },
+  const authenticateBefore = async (request: PipelineRequest) => {
+    const { event } = request;
+    const claims =
+      verifyToken === undefined
+        ? claimsFromApiGateway(event.requestContext.authorizer?.jwt?.claims)
+        : await verifyToken(bearerToken(header(event, 'authorization')));
+    const principal = principalFromClaims(claims, config.jwt, config.authorization);
+    request.context.principal = principal;
+    requireWriteScope(principal, config.authorization);
   };
+  return { before: authenticateBefore };
 }

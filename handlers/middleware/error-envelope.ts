@@ -5,7 +5,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { RequestLogging } from '../../lib/config.ts';
 import { AppError, InternalServerError, ServiceUnavailableError, ValidationError } from '../../lib/errors.ts';
 import { logRequest } from '../../lib/log.ts';
-import { type HttpEvent, type HttpResult, jsonResponse, type RequestContext } from './types.ts';
+import { type HttpEvent, type HttpResult, jsonResponse, type PipelineRequest, type RequestContext } from './http.ts';
 
 export function errorEnvelope(options: {
   log: RequestLogging;
@@ -28,27 +28,27 @@ export function errorEnvelope(options: {
       cause: cause instanceof Error ? { name: cause.name, message: cause.message } : undefined,
     });
   };
-  return {
-    before: (request) => {
-      request.context.startedAt = performance.now();
-    },
-    after: (request) => {
-      // Only answers the handler gave reach here: successes, logged when every request is.
-      if (options.log === 'all') log(request, request.response?.statusCode ?? 200, request.context.outcome ?? 'ok');
-    },
-    onError: (request) => {
-      const error = toAppError(request.error);
-      const body: Record<string, unknown> = { detail: error.message, error_code: error.errorCode };
-      if (error instanceof ValidationError && error.errors.length > 0) body.errors = error.errors;
-      request.response = jsonResponse(error.statusCode, body, { ...error.headers });
-      log(
-        request,
-        error.statusCode,
-        error.errorCode,
-        error.statusCode >= 500 ? (error.cause ?? request.error) : undefined,
-      );
-    },
+  const errorEnvelopeBefore = (request: PipelineRequest) => {
+    request.context.startedAt = performance.now();
   };
+  const errorEnvelopeAfter = (request: PipelineRequest) => {
+    // Only answers the handler gave reach here: successes, logged when every request is.
+    if (options.log === 'all') log(request, request.response?.statusCode ?? 200, request.context.outcome ?? 'ok');
+  };
+  const errorEnvelopeOnError = (request: PipelineRequest) => {
+    const error = toAppError(request.error);
+    const body: Record<string, unknown> = { detail: error.message, error_code: error.errorCode };
+    if (error instanceof ValidationError && error.errors.length > 0) body.errors = error.errors;
+    request.response = jsonResponse(error.statusCode, body, { ...error.headers });
+    log(
+      request,
+      error.statusCode,
+      error.errorCode,
+      error.statusCode >= 500 ? (error.cause ?? request.error) : undefined,
+    );
+  };
+  // Named hooks: Middy's plugin hooks (and a profiler) tell the stages apart by these names.
+  return { before: errorEnvelopeBefore, after: errorEnvelopeAfter, onError: errorEnvelopeOnError };
 }
 
 interface MiddyHttpError extends Error {

@@ -5,7 +5,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import { assertNestingWithinLimit } from '../../lib/dynamodb-values.ts';
 import { ValidationError } from '../../lib/errors.ts';
-import { type HttpEvent, type HttpResult, header, type RequestContext } from './types.ts';
+import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
 
 // RFC 9110 §8.3.1: media-type *( OWS ";" OWS parameter ), case-insensitive names.
 const JSON_MEDIA_TYPE = /^application\/json[ \t]*(?:;|$)/i;
@@ -15,7 +15,7 @@ const UTF8_NAMES = new Set(['utf-8', 'utf8']);
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function requireJsonBody(): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
-  const requireJsonBodyBefore = (request: { event: HttpEvent; context: RequestContext }) => {
+  const requireJsonBodyBefore = (request: PipelineRequest) => {
     const { event } = request;
     const contentType = header(event, 'content-type')?.trim() ?? '';
     if (!JSON_MEDIA_TYPE.test(contentType)) {

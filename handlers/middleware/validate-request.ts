@@ -7,46 +7,45 @@ import { PayloadTooLargeError } from '../../lib/errors.ts';
 import { etagScope, parsePreconditions } from '../../lib/etag.ts';
 import { parseOrThrow, updateLearningRequestSchema } from '../../lib/schemas.ts';
 import { resolveTable } from '../../lib/tables.ts';
-import { type HttpEvent, type HttpResult, header, type RequestContext } from './types.ts';
+import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
 
 // updated_at (a 10-digit number) is written with every change: count it before DynamoDB does.
 const UPDATED_AT_BYTES = attributeSize('updated_at', 2_000_000_000, 'updated_at');
 
 export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
-  return {
-    before: (request) => {
-      const { event, context } = request;
-      const values = bodyValues(context.bodyText ?? '', event.body);
-      const {
-        path: { learning_id: learningId },
-        query,
-        body,
-      } = parseOrThrow(updateLearningRequestSchema, {
-        path: event.pathParameters,
-        query: event.queryStringParameters ?? {},
-        body: values.exact,
-      });
-      // Nearly every body's text shows its values within DynamoDB's limits; only when it cannot are the
-      // values walked, to find the first one out of them (or the size over the limit).
-      if (!values.withinLimits) {
-        let size = attributeSize('learning_id', learningId, 'learning_id') + UPDATED_AT_BYTES;
-        if (body.content !== undefined) size += attributeSize('content', body.content, 'content');
-        if (body.metadata !== undefined) size += attributeSize('metadata', body.metadata, 'metadata');
-        if (size > MAX_ITEM_BYTES) {
-          throw new PayloadTooLargeError(
-            `The learning would take ${size} bytes; the maximum item size is ${MAX_ITEM_BYTES}`,
-          );
-        }
+  const validateRequestBefore = (request: PipelineRequest) => {
+    const { event, context } = request;
+    const values = bodyValues(context.bodyText ?? '', event.body);
+    const {
+      path: { learning_id: learningId },
+      query,
+      body,
+    } = parseOrThrow(updateLearningRequestSchema, {
+      path: event.pathParameters,
+      query: event.queryStringParameters ?? {},
+      body: values.exact,
+    });
+    // Nearly every body's text shows its values within DynamoDB's limits; only when it cannot are the
+    // values walked, to find the first one out of them (or the size over the limit).
+    if (!values.withinLimits) {
+      let size = attributeSize('learning_id', learningId, 'learning_id') + UPDATED_AT_BYTES;
+      if (body.content !== undefined) size += attributeSize('content', body.content, 'content');
+      if (body.metadata !== undefined) size += attributeSize('metadata', body.metadata, 'metadata');
+      if (size > MAX_ITEM_BYTES) {
+        throw new PayloadTooLargeError(
+          `The learning would take ${size} bytes; the maximum item size is ${MAX_ITEM_BYTES}`,
+        );
       }
-      const table = resolveTable(config, query.db_id, query.table);
-      const scope = etagScope(query.db_id, table);
-      context.command = {
-        table,
-        scope,
-        learningId,
-        changes: body,
-        preconditions: parsePreconditions(header(event, 'if-match'), header(event, 'if-none-match'), scope),
-      };
-    },
+    }
+    const table = resolveTable(config, query.db_id, query.table);
+    const scope = etagScope(query.db_id, table);
+    context.command = {
+      table,
+      scope,
+      learningId,
+      changes: body,
+      preconditions: parsePreconditions(header(event, 'if-match'), header(event, 'if-none-match'), scope),
+    };
   };
+  return { before: validateRequestBefore };
 }

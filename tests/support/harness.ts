@@ -65,7 +65,7 @@ function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harnes
   const repository = new LearningsRepository(documentClient, {
     oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
   });
-  const handler = createUpdateLearningHandler(config, repository);
+  const handler = createUpdateLearningHandler(config, { repository });
   const testClient = createDocumentClient(config.dynamoDb);
   const invokeEvent = async (event: APIGatewayProxyEventV2): Promise<HttpAnswer> => {
     send.mockClear();

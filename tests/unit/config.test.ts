@@ -1,7 +1,9 @@
 // A bad configuration fails at init, naming the variable; a good one is read as documented.
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../lib/config.ts';
+import { parse } from 'yaml';
+import { ConfigError, ENVIRONMENT, loadConfig } from '../../lib/config.ts';
 
 const SECRET = 'x'.repeat(32);
 const base = { JWT_ALGORITHMS: 'HS256', JWT_VERIFICATION_KEY: SECRET };
@@ -46,6 +48,21 @@ describe('loadConfig', () => {
     expect(config.authorization).toEqual({ adminScope: 'agent_os:admin', requiredScope: 'learnings:write' });
     expect(config.dynamoDb).toMatchObject({ region: 'us-east-1', endpoint: undefined, maxAttempts: 3 });
     expect(config.logRequests).toBe('errors');
+  });
+
+  it('reads every variable the same way: unset or blank is the default, booleans in any case', () => {
+    const blank = loadConfig({ ...base, ADMIN_SCOPE: ' ', JWT_LEEWAY_SECONDS: '', LOG_REQUESTS: '\t' });
+    expect(blank.authorization.adminScope).toBe('agent_os:admin');
+    expect(blank.jwt.leewaySeconds).toBe(10);
+    expect(blank.logRequests).toBe('errors');
+    expect(loadConfig({ JWT_CLAIMS_FROM_API_GATEWAY: 'TRUE' }).jwt.keySource).toEqual({ kind: 'api-gateway' });
+    expect(loadConfig({ ...base, JWT_CLAIMS_FROM_API_GATEWAY: 'False' }).jwt.keySource.kind).toBe('secret');
+    expect(
+      loadConfig({ ...base, DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE: 'FALSE' }).dynamoDb.oldItemOnConditionFailure,
+    ).toBe(false);
+    // The one exception, declared with the variable: a blank REQUIRED_SCOPE turns the scope check off.
+    expect(loadConfig({ ...base, REQUIRED_SCOPE: ' ' }).authorization.requiredScope).toBeUndefined();
+    expect(loadConfig(base).authorization.requiredScope).toBe('learnings:write');
   });
 
   it('RS256 is the default algorithm, so a deployment without a key fails at init', () => {
@@ -93,9 +110,9 @@ describe('loadConfig', () => {
     [{ JWT_LEEWAY_SECONDS: '-1' }, /JWT_LEEWAY_SECONDS must be an integer from 0 to 300/],
     [{ DYNAMODB_REQUEST_TIMEOUT_MS: 'soon' }, /DYNAMODB_REQUEST_TIMEOUT_MS must be an integer/],
     [{ DYNAMODB_ENDPOINT: 'not a url' }, /DYNAMODB_ENDPOINT must be a URL/],
-    [{ ADMIN_SCOPE: ' ' }, /ADMIN_SCOPE must not be empty/],
     [{ LOG_REQUESTS: 'some' }, /LOG_REQUESTS must be all, errors or none/],
     [{ DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE: 'yes' }, /DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE must be true or false/],
+    [{ JWT_CLAIMS_FROM_API_GATEWAY: '1' }, /JWT_CLAIMS_FROM_API_GATEWAY must be true or false, got '1'/],
     [
       { JWT_JWKS_URL: 'https://idp.example/jwks.json' },
       /conflicts: set only one of JWT_VERIFICATION_KEY, JWT_JWKS_URL/,
@@ -125,5 +142,33 @@ describe('loadConfig', () => {
   ])('%j fails at init', (env, message) => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+  });
+});
+
+describe('the declared variables', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const serverless = parse(readFileSync('serverless.yml', 'utf8'), { logLevel: 'silent' }) as {
+    params: { default: Record<string, unknown> };
+    provider: { environment: Record<string, string> };
+  };
+
+  it.each(Object.entries(ENVIRONMENT))('%s is in the README, with its default', (name, declaration) => {
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\``));
+    expect(row, `no row for ${name} in the README's configuration table`).toBeDefined();
+    if (declaration.default !== undefined) expect(row).toContain(`\`${declaration.default}\``);
+    if (declaration.param !== undefined) expect(row).toContain(`\`${declaration.param}\``);
+  });
+
+  it.each(Object.entries(ENVIRONMENT))('%s is set from its param in serverless.yml', (name, declaration) => {
+    if (declaration.param === undefined) {
+      expect(serverless.provider.environment[name]).toBeUndefined();
+      return;
+    }
+    expect(serverless.provider.environment[name]).toBe(`\${param:${declaration.param}}`);
+    expect(Object.keys(serverless.params.default)).toContain(declaration.param);
+  });
+
+  it('serverless.yml sets no variable the function does not declare', () => {
+    for (const name of Object.keys(serverless.provider.environment)) expect(Object.keys(ENVIRONMENT)).toContain(name);
   });
 });

@@ -1,6 +1,6 @@
 // The handler takes Middy's plugin hooks, which the benchmark uses to time each stage of the real pipeline
-// (bench/warm.ts labels the stages by position): the stages run in the order the labels say, and the hooks
-// change nothing of the answer.
+// (bench/warm.ts labels the stages by their hooks' names): the stages run in this order, under these
+// names, and the hooks change nothing of the answer.
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,18 +19,20 @@ beforeAll(async () => {
 
 function recordedHandler() {
   const hooks: string[] = [];
-  const handler = createUpdateLearningHandler(loadConfig(TEST_ENV), undefined, {
-    requestStart: () => hooks.push('start'),
-    beforeMiddleware: () => hooks.push('middleware'),
-    afterMiddleware: () => hooks.push('/middleware'),
-    beforeHandler: () => hooks.push('handler'),
-    afterHandler: () => hooks.push('/handler'),
-    requestEnd: () => hooks.push('end'),
+  const handler = createUpdateLearningHandler(loadConfig(TEST_ENV), {
+    plugin: {
+      requestStart: () => hooks.push('start'),
+      beforeMiddleware: (name: string) => hooks.push(name),
+      afterMiddleware: (name: string) => hooks.push(`/${name}`),
+      beforeHandler: () => hooks.push('handler'),
+      afterHandler: () => hooks.push('/handler'),
+      requestEnd: () => hooks.push('end'),
+    },
   });
   return { handler, hooks };
 }
 
-const middlewares = (count: number) => Array.from({ length: count }, () => ['middleware', '/middleware']).flat();
+const around = (...names: string[]) => names.flatMap((name) => [name, `/${name}`]);
 
 describe("Middy's plugin hooks", () => {
   it('a 200: five steps before the handler (envelope, token, body, parser, validation), one after (log)', async () => {
@@ -43,7 +45,20 @@ describe("Middy's plugin hooks", () => {
     )) as { statusCode: number; body: string };
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body).content).toEqual({ b: 2 });
-    expect(hooks).toEqual(['start', ...middlewares(5), 'handler', '/handler', ...middlewares(1), 'end']);
+    expect(hooks).toEqual([
+      'start',
+      ...around(
+        'errorEnvelopeBefore',
+        'authenticateBefore',
+        'requireJsonBodyBefore',
+        'httpJsonBodyParserMiddlewareBefore',
+        'validateRequestBefore',
+      ),
+      'handler',
+      '/handler',
+      ...around('errorEnvelopeAfter'),
+      'end',
+    ]);
   });
 
   it('a 401 stops at the token: no handler, and the envelope answers', async () => {
@@ -52,7 +67,14 @@ describe("Middy's plugin hooks", () => {
       statusCode: number;
     };
     expect(result.statusCode).toBe(401);
-    expect(hooks).toEqual(['start', 'middleware', '/middleware', 'middleware', 'middleware', '/middleware', 'end']);
+    // The token's hook throws, so only the error envelope's onError closes.
+    expect(hooks).toEqual([
+      'start',
+      ...around('errorEnvelopeBefore'),
+      'authenticateBefore',
+      ...around('errorEnvelopeOnError'),
+      'end',
+    ]);
     expect(dynamoDb.calls()).toHaveLength(0);
   });
 });

@@ -1,4 +1,6 @@
-// What the middlewares of the Update Learning pipeline hand to each other, on the Lambda context.
+// The HTTP side of the pipeline: what the middlewares hand to each other on the Lambda context, and the
+// helpers every stage shares to read a header and answer JSON.
+import type { Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Principal } from '../../lib/auth.ts';
 import type { UpdateLearningCommand } from '../../lib/update-learning.ts';
@@ -28,6 +30,9 @@ export interface RequestContext extends Context {
 }
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+/** What each middleware hook of the pipeline is given. */
+export type PipelineRequest = Request<HttpEvent, HttpResult, Error, RequestContext>;
 
 /** Headers of an HTTP API payload 2.0 event are lower-case; other sources may not be. */
 export function header(event: HttpEvent, name: string): string | undefined {
