@@ -26,7 +26,10 @@ export default defineConfig({
       AWS_REGION: 'us-east-1',
     },
     projects: [
-      { extends: true, test: { name: 'dynalite', include: ['tests/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'dynalite', include: ['tests/**/*.test.ts'], exclude: ['tests/browser/**'] },
+      },
       ...(withMoto
         ? [
             {

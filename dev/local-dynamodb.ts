@@ -1,7 +1,7 @@
 // An embedded DynamoDB (dynalite) and the learnings table, for `npm start`, the tests and the benchmark;
 // and moto's DynamoDB server, a second, independent implementation the integration suite also runs on.
 import { spawn, spawnSync } from 'node:child_process';
-import { type AddressInfo, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -9,6 +9,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { freePort } from './ports.ts';
 
 export interface LocalDynamoDb {
   endpoint: string;
@@ -41,20 +42,12 @@ export function motoAvailable(): boolean {
   return spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
 }
 
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /**
  * Starts moto's server on 127.0.0.1 (a free port). Unlike dynalite it returns the old item on a failed
  * condition, as DynamoDB does, so the one-round-trip paths run on it for real.
  */
 export async function startMoto(): Promise<LocalDynamoDb> {
-  const port = await freeLoopbackPort();
+  const port = await freePort();
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', detached: true });
   const endpoint = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

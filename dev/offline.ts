@@ -1,7 +1,7 @@
 // serverless-offline with the project's real serverless.yml, on free ports, for end-to-end tests over HTTP.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from './ports.ts';
 
 export interface RunningOffline {
   baseUrl: string;
@@ -9,16 +9,11 @@ export interface RunningOffline {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-export async function startOffline(env: Record<string, string>): Promise<RunningOffline> {
+/** `onOutput` receives serverless-offline's output as it comes (it is kept for output() either way). */
+export async function startOffline(
+  env: Record<string, string>,
+  onOutput?: (chunk: string) => void,
+): Promise<RunningOffline> {
   const port = await freePort();
   const child: ChildProcess = spawn('node_modules/.bin/sls', ['offline', 'start', '--stage', 'local'], {
     env: {
@@ -38,6 +33,7 @@ export async function startOffline(env: Record<string, string>): Promise<Running
     const timer = setTimeout(() => reject(new Error(`serverless-offline did not start:\n${output}`)), 45_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      onOutput?.(chunk.toString());
       if (output.includes('Server ready')) {
         clearTimeout(timer);
         resolve();

@@ -48,6 +48,7 @@ beforeAll(async () => {
     'createTable=false',
     'learningsTable=team_learnings',
     'learningsDatabases={"analytics":["analytics_learnings","archived_learnings"]}',
+    'corsAllowedOrigins=https://admin.example.com, http://localhost:3001',
   ]);
 }, 120_000);
 afterAll(() => rm(work, { recursive: true, force: true }));
@@ -140,6 +141,25 @@ describe('the production package', () => {
     expect(variables.JWT_JWKS_URL).toBe('{{resolve:ssm:/agno-update-learning/prod/jwt-jwks-url}}');
     expect(variables.JWT_VERIFICATION_KEY).toBe('');
     expect(variables.JWT_CLAIMS_FROM_API_GATEWAY).toBe('false');
+  });
+});
+
+describe('CORS', () => {
+  it('by default (prod): no CorsConfiguration, so no browser may call the API', () => {
+    const [api] = resourcesOfType(standard.template, 'AWS::ApiGatewayV2::Api');
+    expect(api?.Properties.CorsConfiguration).toBeUndefined();
+    expect(resourcesOfType(standard.template, 'AWS::ApiGatewayV2::Route')).toHaveLength(1);
+  });
+
+  it('with corsAllowedOrigins: those origins, PATCH with its headers, ETag exposed, no credentials', () => {
+    const [api] = resourcesOfType(existingTables.template, 'AWS::ApiGatewayV2::Api');
+    expect(api?.Properties.CorsConfiguration).toEqual({
+      AllowOrigins: ['https://admin.example.com', 'http://localhost:3001'],
+      AllowMethods: ['PATCH'],
+      AllowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match'],
+      ExposeHeaders: ['ETag', 'Retry-After', 'WWW-Authenticate'],
+      MaxAge: 600,
+    });
   });
 });
 
