@@ -48,8 +48,10 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
         // Middy's abort signal is not passed on: its early timeout still answers 503 before the Lambda's
         // deadline, aborting cannot undo a write that already reached DynamoDB, and the client's own
         // deadlines end a hung call long before that timeout.
-        const result = await updateLearning(learnings, principal, command);
+        context.timing = {};
+        const result = await updateLearning(learnings, principal, command, context.timing);
         context.outcome = result.written ? 'updated' : 'unchanged';
+        context.version = result.version;
         return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
       })
   );

@@ -63,7 +63,7 @@ export interface DynamoDbConfig {
 
 /**
  * Which requests get a log line: every one (an audit line per write), only refusals and failures (4xx and
- * 5xx: what needs someone's attention), or none.
+ * 5xx; the others write their metrics alone), or none (no metrics either).
  */
 export type RequestLogging = 'all' | 'errors' | 'none';
 
@@ -273,9 +273,10 @@ export const ENVIRONMENT = {
     blankTurnsOff: true,
   }),
   LOG_REQUESTS: variable(requestLogging, {
-    default: 'errors',
+    default: 'all',
     param: 'logRequests',
-    meaning: 'which requests get a JSON log line: `errors` (4xx, 5xx), `all` (an audit line per write too), `none`',
+    meaning:
+      'which requests get a JSON log line (lib/log.ts): `all` (an audit line per write), `errors` (4xx, 5xx; the rest only their metrics), `none` (no line, no metrics)',
   }),
 } as const;
 

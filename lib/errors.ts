@@ -55,9 +55,13 @@ export class PreconditionFailedError extends AppError {
   readonly errorCode = 'PRECONDITION_FAILED';
   override readonly headers: Readonly<Record<string, string>>;
 
-  constructor(currentEntityTag: string) {
+  /** The record's current version. */
+  readonly version: number;
+
+  constructor(currentEntityTag: string, version: number) {
     super('The learning has changed since the version named in If-Match');
     this.headers = { ETag: currentEntityTag };
+    this.version = version;
   }
 }
 

@@ -103,6 +103,11 @@ function versionIn(versions: readonly number[], prefix: string, values: Record<s
   return alternatives.length === 1 ? (alternatives[0] as string) : `(${alternatives.join(' OR ')})`;
 }
 
+/** Time spent in DynamoDB calls, added up across the calls of one request (for its log line and metrics). */
+export interface DynamoDbTiming {
+  dynamoDbMs?: number;
+}
+
 export interface LearningsRepositoryOptions {
   /**
    * Whether a failed condition returns the old item (DynamoDB proper does; dynalite does not). When it
@@ -121,10 +126,10 @@ export class LearningsRepository {
   }
 
   /** A strongly consistent read, so that it sees every write acknowledged before it. */
-  async find(table: string, learningId: string): Promise<StoredLearning | undefined> {
+  async find(table: string, learningId: string, timing?: DynamoDbTiming): Promise<StoredLearning | undefined> {
     try {
-      const { Item } = await this.#client.send(
-        new GetCommand({ TableName: table, Key: { learning_id: learningId }, ConsistentRead: true }),
+      const { Item } = await this.#timed(timing, () =>
+        this.#client.send(new GetCommand({ TableName: table, Key: { learning_id: learningId }, ConsistentRead: true })),
       );
       return Item;
     } catch (error) {
@@ -132,34 +137,44 @@ export class LearningsRepository {
     }
   }
 
-  async update(request: UpdateRequest): Promise<UpdateOutcome> {
+  async update(request: UpdateRequest, timing?: DynamoDbTiming): Promise<UpdateOutcome> {
     try {
-      return await this.#write(buildUpdateCommand(request));
+      return await this.#write(buildUpdateCommand(request), timing);
     } catch (error) {
-      if (!isForeignCounter(error)) return this.#refused(request, error);
+      if (!isForeignCounter(error)) return this.#refused(request, error, timing);
       try {
-        return await this.#write(buildUpdateCommand(request, { takeOverCounter: true }));
+        return await this.#write(buildUpdateCommand(request, { takeOverCounter: true }), timing);
       } catch (takeOverError) {
-        return this.#refused(request, takeOverError);
+        return this.#refused(request, takeOverError, timing);
       }
     }
   }
 
-  async #write(command: UpdateCommandInput): Promise<UpdateOutcome> {
-    const { Attributes } = await this.#client.send(new UpdateCommand(command));
+  async #write(command: UpdateCommandInput, timing: DynamoDbTiming | undefined): Promise<UpdateOutcome> {
+    const { Attributes } = await this.#timed(timing, () => this.#client.send(new UpdateCommand(command)));
     if (Attributes === undefined) throw new Error('UpdateItem answered without the updated item');
     return { updated: true, item: Attributes };
   }
 
   /** A failed write: a refusal by the condition, classified from the old item, or a storage failure. */
-  async #refused(request: UpdateRequest, error: unknown): Promise<UpdateOutcome> {
+  async #refused(request: UpdateRequest, error: unknown, timing: DynamoDbTiming | undefined): Promise<UpdateOutcome> {
     if (!isConditionFailure(error)) throw storageError(error);
     const refusal = { updated: false, mayHaveApplied: mayHaveApplied(error) } as const;
     if (error.Item !== undefined) return { ...refusal, current: unmarshallItem(error.Item) };
     // Without preconditions an admin's condition is existence alone: failing it means there was no record.
     const existenceOnly = request.principal.isAdmin && request.preconditions === undefined;
     if (existenceOnly || this.#oldItemOnConditionFailure) return { ...refusal, current: undefined };
-    return { ...refusal, current: await this.find(request.table, request.learningId) };
+    return { ...refusal, current: await this.find(request.table, request.learningId, timing) };
+  }
+
+  /** Makes a call, adding the time it took (answered or not) to `timing`. */
+  async #timed<Output>(timing: DynamoDbTiming | undefined, call: () => Promise<Output>): Promise<Output> {
+    const started = performance.now();
+    try {
+      return await call();
+    } finally {
+      if (timing !== undefined) timing.dynamoDbMs = (timing.dynamoDbMs ?? 0) + performance.now() - started;
+    }
   }
 }
 

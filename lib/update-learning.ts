@@ -3,7 +3,7 @@ import type { Principal } from './auth.ts';
 import { ForbiddenError, LearningNotFoundError, PreconditionFailedError, ServiceUnavailableError } from './errors.ts';
 import { entityTag, type Preconditions, preconditionsHold, versionOf } from './etag.ts';
 import { holdsChanges, type LearningChanges, type StoredLearning } from './learning.ts';
-import type { LearningsRepository } from './learnings-repository.ts';
+import type { DynamoDbTiming, LearningsRepository } from './learnings-repository.ts';
 import { type Access, accessTo } from './ownership.ts';
 
 export interface UpdateLearningCommand {
@@ -17,6 +17,7 @@ export interface UpdateLearningCommand {
 
 export interface UpdateLearningResult {
   item: StoredLearning;
+  version: number;
   /** The strong ETag of the record as answered. */
   etag: string;
   /** False for an empty body: the record was checked and returned, not written. */
@@ -27,31 +28,33 @@ export async function updateLearning(
   repository: LearningsRepository,
   principal: Principal,
   { table, scope, learningId, changes, preconditions }: UpdateLearningCommand,
+  timing?: DynamoDbTiming,
 ): Promise<UpdateLearningResult> {
   if (changes.content === undefined && changes.metadata === undefined) {
     // Nothing to write: one read, and the same rules as a write.
-    const item = await repository.find(table, learningId);
+    const item = await repository.find(table, learningId, timing);
     const access = accessTo(item, principal);
     if (item === undefined || access !== 'allowed') throw refusal(access);
     const version = versionOf(item);
     const etag = entityTag(scope, version);
-    if (!preconditionsHold(preconditions, version)) throw new PreconditionFailedError(etag);
-    return { item, etag, written: false };
+    if (!preconditionsHold(preconditions, version)) throw new PreconditionFailedError(etag, version);
+    return { item, version, etag, written: false };
   }
   const now = Math.floor(Date.now() / 1000);
-  const outcome = await repository.update({ table, learningId, changes, principal, now, preconditions });
-  if (outcome.updated) return { item: outcome.item, etag: entityTag(scope, versionOf(outcome.item)), written: true };
+  const outcome = await repository.update({ table, learningId, changes, principal, now, preconditions }, timing);
+  if (outcome.updated) return answer(outcome.item, scope);
   const { current, mayHaveApplied } = outcome;
   const access = accessTo(current, principal);
   if (current !== undefined && access === 'allowed' && isThisWrite(current, changes, preconditions, now)) {
-    return { item: current, etag: entityTag(scope, versionOf(current)), written: true };
+    return answer(current, scope);
   }
   // An attempt whose answer was lost may have written before the record changed again (written over,
   // handed over, deleted): a refusal would claim that nothing changed. The outcome is unknown: retry.
   if (mayHaveApplied) throw new ServiceUnavailableError();
   // Ownership answers first: a caller who may not change the record learns nothing from a stale tag.
   if (current !== undefined && access === 'allowed' && preconditions !== undefined) {
-    throw new PreconditionFailedError(entityTag(scope, versionOf(current)));
+    const version = versionOf(current);
+    throw new PreconditionFailedError(entityTag(scope, version), version);
   }
   // The condition failed, so the write was not allowed when it ran. A record that reads as allowed now
   // changed after that moment (created, or given to the caller): it did not exist for this write.
@@ -75,6 +78,11 @@ function isThisWrite(
     current.updated_at === now &&
     holdsChanges(current, changes)
   );
+}
+
+function answer(item: StoredLearning, scope: string): UpdateLearningResult {
+  const version = versionOf(item);
+  return { item, version, etag: entityTag(scope, version), written: true };
 }
 
 function refusal(access: Access): Error {

@@ -1,45 +1,64 @@
 // Outermost middleware: every failure becomes the contract's {detail, error_code} envelope with its
 // status and headers, nothing escapes the handler (serverless-offline would answer an escaped exception
-// with a 200), and each request is logged at most once, as LOG_REQUESTS says.
+// with a 200), and each request gets its one log line (lib/log.ts): every request with LOG_REQUESTS=all
+// (the default), refusals and failures with errors (the rest, their metrics only), nothing with none.
 import type { MiddlewareObj } from '@middy/core';
 import type { RequestLogging } from '../../lib/config.ts';
-import { AppError, InternalServerError, ServiceUnavailableError, ValidationError } from '../../lib/errors.ts';
-import { logRequest } from '../../lib/log.ts';
+import {
+  AppError,
+  InternalServerError,
+  PreconditionFailedError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../../lib/errors.ts';
+import { logRequest, traceRoot } from '../../lib/log.ts';
 import { type HttpEvent, type HttpResult, jsonResponse, type PipelineRequest, type RequestContext } from './http.ts';
+
+// The first request of a container is its cold start.
+let coldStart = true;
 
 export function errorEnvelope(options: {
   log: RequestLogging;
 }): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
-  const log = (
-    request: { event: HttpEvent; context: RequestContext },
-    status: number,
-    outcome: string,
-    cause?: unknown,
-  ) => {
-    if (options.log === 'none') return;
+  const log = (request: PipelineRequest, status: number, outcome: string, cause?: unknown) => {
     const { event, context } = request;
-    logRequest({
-      requestId: context.awsRequestId ?? event.requestContext?.requestId,
-      learningId: event.pathParameters?.learning_id,
-      userId: context.principal?.userId,
-      status,
-      outcome,
-      latencyMs: Math.round((performance.now() - (context.startedAt ?? performance.now())) * 1000) / 1000,
-      cause: cause instanceof Error ? { name: cause.name, message: cause.message } : undefined,
-    });
+    const wasCold = coldStart;
+    coldStart = false;
+    if (options.log === 'none') return;
+    logRequest(
+      {
+        requestId: context.awsRequestId,
+        apiRequestId: event.requestContext?.requestId,
+        traceId: traceRoot(process.env._X_AMZN_TRACE_ID),
+        coldStart: wasCold,
+        learningId: event.pathParameters?.learning_id,
+        dbId: event.queryStringParameters?.db_id,
+        table: context.command?.table,
+        userId: context.principal?.userId,
+        admin: context.principal?.isAdmin,
+        status,
+        outcome,
+        version: context.version,
+        latencyMs: milliseconds(performance.now() - (context.startedAt ?? performance.now())),
+        dynamoDbMs: context.timing?.dynamoDbMs === undefined ? undefined : milliseconds(context.timing.dynamoDbMs),
+        cause: cause instanceof Error ? { name: cause.name, message: cause.message } : undefined,
+      },
+      options.log === 'all' || status >= 400,
+    );
   };
   const errorEnvelopeBefore = (request: PipelineRequest) => {
     request.context.startedAt = performance.now();
   };
   const errorEnvelopeAfter = (request: PipelineRequest) => {
-    // Only answers the handler gave reach here: successes, logged when every request is.
-    if (options.log === 'all') log(request, request.response?.statusCode ?? 200, request.context.outcome ?? 'ok');
+    // Only answers the handler gave reach here: successes.
+    log(request, request.response?.statusCode ?? 200, request.context.outcome ?? 'ok');
   };
   const errorEnvelopeOnError = (request: PipelineRequest) => {
     const error = toAppError(request.error);
     const body: Record<string, unknown> = { detail: error.message, error_code: error.errorCode };
     if (error instanceof ValidationError && error.errors.length > 0) body.errors = error.errors;
     request.response = jsonResponse(error.statusCode, body, { ...error.headers });
+    if (error instanceof PreconditionFailedError) request.context.version = error.version;
     log(
       request,
       error.statusCode,
@@ -79,4 +98,8 @@ function isMiddyBodyParserError(error: unknown): error is MiddyHttpError {
     typeof (error as MiddyHttpError).statusCode === 'number' &&
     (error as MiddyHttpError).cause?.package === '@middy/http-json-body-parser'
   );
+}
+
+function milliseconds(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

@@ -3,6 +3,7 @@
 import type { Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Principal } from '../../lib/auth.ts';
+import type { DynamoDbTiming } from '../../lib/learnings-repository.ts';
 import type { UpdateLearningCommand } from '../../lib/update-learning.ts';
 
 /**
@@ -27,6 +28,10 @@ export interface RequestContext extends Context {
   command?: UpdateLearningCommand;
   /** What happened, for the request log. */
   outcome?: string;
+  /** The record's version as answered, for the request log. */
+  version?: number;
+  /** Time spent in DynamoDB calls, added up by the repository, for the request log. */
+  timing?: DynamoDbTiming;
 }
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;

@@ -1,7 +1,7 @@
 // `sls package --stage prod` with no AWS credentials, and what the generated CloudFormation template
 // promises: runtime, route, least-privilege IAM, a protected table, one bundled file.
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,11 +23,15 @@ const env = {
   AWS_PROFILE: 'none',
 };
 
-async function packageStack(name: string, params: string[]): Promise<{ template: Template; zip: Buffer }> {
+async function packageStack(
+  name: string,
+  params: string[],
+  stage = 'prod',
+): Promise<{ template: Template; zip: Buffer }> {
   const out = join(work, name);
   await promisify(execFile)(
     'node_modules/.bin/sls',
-    ['package', '--stage', 'prod', '--package', out, ...params.map((param) => `--param=${param}`)],
+    ['package', '--stage', stage, '--package', out, ...params.map((param) => `--param=${param}`)],
     {
       env: { ...env, ESBUILD_WORK_FOLDER: join(work, `esbuild-${name}`) },
     },
@@ -40,6 +44,7 @@ async function packageStack(name: string, params: string[]): Promise<{ template:
 
 let standard: { template: Template; zip: Buffer };
 let existingTables: { template: Template; zip: Buffer };
+let dev: { template: Template; zip: Buffer };
 
 beforeAll(async () => {
   // One after the other: serverless-esbuild stages every zip in ./.serverless, whatever --package says.
@@ -49,8 +54,10 @@ beforeAll(async () => {
     'learningsTable=team_learnings',
     'learningsDatabases={"analytics":["analytics_learnings","archived_learnings"]}',
     'corsAllowedOrigins=https://admin.example.com, http://localhost:3001',
+    'alarmEmail=oncall@example.com',
   ]);
-}, 120_000);
+  dev = await packageStack('dev', ['alarmTopicArn=arn:aws:sns:us-east-1:123456789012:oncall'], 'dev');
+}, 180_000);
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 const resourcesOfType = (template: Template, type: string) =>
@@ -104,7 +111,11 @@ describe('the production package', () => {
     );
     expect(routes).toEqual(['PATCH /learnings/{learning_id}']);
     const [stage] = resourcesOfType(standard.template, 'AWS::ApiGatewayV2::Stage');
-    expect(stage?.Properties.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 1000, ThrottlingRateLimit: 500 });
+    expect(stage?.Properties.DefaultRouteSettings).toEqual({
+      DetailedMetricsEnabled: true,
+      ThrottlingBurstLimit: 1000,
+      ThrottlingRateLimit: 500,
+    });
   });
 
   it('may call exactly UpdateItem and GetItem, on exactly the default table', () => {
@@ -173,5 +184,106 @@ describe('with an existing table and extra databases', () => {
         Resource: [tableArn('team_learnings'), tableArn('analytics_learnings'), tableArn('archived_learnings')],
       },
     ]);
+  });
+});
+
+const fn = (template: Template) => resourcesOfType(template, 'AWS::Lambda::Function')[0]?.Properties ?? {};
+const alarms = (template: Template) =>
+  Object.fromEntries(
+    Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm'),
+  );
+
+describe('operations', () => {
+  it("traces with X-Ray, logs in Lambda's JSON format at the configured level, and reserves concurrency per stage", () => {
+    expect(fn(standard.template)).toMatchObject({
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' },
+      ReservedConcurrentExecutions: 300,
+    });
+    expect(fn(dev.template).ReservedConcurrentExecutions).toBe(20);
+  });
+
+  it('writes API access logs carrying the integration (Lambda) request id, with per-route metrics', () => {
+    const [stage] = resourcesOfType(standard.template, 'AWS::ApiGatewayV2::Stage');
+    const access = stage?.Properties.AccessLogSettings as { Format: string; DestinationArn: unknown };
+    expect(JSON.parse(access.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      integrationRequestId: '$context.integration.requestId',
+      status: '$context.status',
+    });
+    expect(stage?.Properties.DefaultRouteSettings).toMatchObject({ DetailedMetricsEnabled: true });
+  });
+
+  it('keeps the function and access log groups when the stack goes', () => {
+    for (const name of ['UpdateLearningLogGroup', 'HttpApiLogGroup']) {
+      expect(standard.template.Resources[name]).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    }
+  });
+
+  it('alarms on 5xx rate, Lambda errors, throttles, p99 duration, concurrency, DynamoDB throttles and errors, and 401/403 bursts', () => {
+    const all = alarms(standard.template);
+    expect(Object.keys(all).sort()).toEqual([
+      'Api5xxRateAlarm',
+      'AuthFailureBurstAlarm',
+      'DynamoDbSystemErrorsAlarm',
+      'DynamoDbThrottlesAlarm',
+      'LambdaConcurrencyAlarm',
+      'LambdaDurationAlarm',
+      'LambdaErrorsAlarm',
+      'LambdaThrottlesAlarm',
+    ]);
+    expect(all.LambdaDurationAlarm?.Properties).toMatchObject({ ExtendedStatistic: 'p99', Threshold: 8000 });
+    expect(all.LambdaConcurrencyAlarm?.Properties.Threshold).toBe(240);
+    expect(alarms(dev.template).LambdaConcurrencyAlarm?.Properties.Threshold).toBe(16);
+    expect(all.DynamoDbThrottlesAlarm?.Properties.Dimensions).toEqual([
+      { Name: 'TableName', Value: 'agno_learnings' },
+      { Name: 'Operation', Value: 'UpdateItem' },
+    ]);
+    const burst = JSON.stringify(all.AuthFailureBurstAlarm?.Properties.Metrics);
+    for (const outcome of ['UNAUTHENTICATED', 'FORBIDDEN']) expect(burst).toContain(outcome);
+    expect(burst).toContain('AgnoUpdateLearning');
+  });
+
+  it('sends every alarm to the topic the stack creates (with the e-mail subscribed), or to the one given', () => {
+    for (const alarm of Object.values(alarms(existingTables.template))) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    }
+    expect(existingTables.template.Resources.AlarmEmailSubscription?.Properties).toMatchObject({
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+    expect(standard.template.Resources.AlarmEmailSubscription).toBeUndefined();
+    for (const alarm of Object.values(alarms(dev.template))) {
+      expect(alarm.Properties.AlarmActions).toEqual(['arn:aws:sns:us-east-1:123456789012:oncall']);
+    }
+    expect(dev.template.Resources.AlarmTopic).toBeUndefined();
+  });
+});
+
+// AWS's CloudFormation linter, preinstalled where CI runs (python: pip install cfn-lint). REQUIRE_CFN_LINT=1
+// (CI) makes a missing one a failure; elsewhere the check says how to get it and is left out.
+const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
+if (!cfnLint) {
+  if (process.env.REQUIRE_CFN_LINT === '1')
+    throw new Error('REQUIRE_CFN_LINT=1 but cfn-lint is missing: pip install cfn-lint');
+  console.warn('Note: cfn-lint is missing, so the templates are not linted here: pip install cfn-lint');
+}
+
+describe.runIf(cfnLint)("AWS's cfn-lint", () => {
+  it.each([
+    ['prod (defaults)', () => standard],
+    ['prod (existing tables, CORS, alarm e-mail)', () => existingTables],
+    ['dev (alarm topic given)', () => dev],
+  ])('finds no error in the %s template', async (_name, stack) => {
+    const file = join(work, `lint-${Math.random().toString(36).slice(2)}.json`);
+    await writeFile(file, JSON.stringify(stack().template));
+    const lint = spawnSync('cfn-lint', ['--format', 'parseable', file], { encoding: 'utf8' });
+    const errors = lint.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line));
+    expect(errors).toEqual([]);
+    // Exit code bit 2: errors (4: warnings, 8: informational).
+    expect((lint.status ?? 2) & 2).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
-// CORS over HTTP, as a browser meets it: serverless-offline running the real serverless.yml, behind the
+// CORS over HTTP, as a browser meets it, and the smoke check a deploy runs: serverless-offline running the real serverless.yml, behind the
 // local stand-in for API Gateway's CORS (dev/api-gateway-cors.ts) configured by the same settings the
 // deployed API gets (deploy/cors.cjs).
+import { execFile } from 'node:child_process';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corsSettings } from '../../deploy/cors.cjs';
@@ -137,5 +138,45 @@ describe('the PATCH answers', () => {
       expect(answer.status).toBe(404);
       expect([...answer.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
     }
+  });
+});
+
+describe('npm run smoke', () => {
+  const smoke = (...args: string[]) =>
+    new Promise<{ code: number | null; output: string }>((resolve) => {
+      execFile(process.execPath, ['scripts/smoke.ts', ...args], (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : (error.code as number | null), output: stdout + stderr }),
+      );
+    });
+
+  it('passes against the running API: 401 envelope, preflight from a configured origin, an empty-body PATCH', async () => {
+    const record = learning({ user_id: 'alice' });
+    await createDocumentClient(
+      loadConfig({
+        JWT_ALGORITHMS: 'HS256',
+        JWT_VERIFICATION_KEY: DEV_JWT_SECRET,
+        DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+      }).dynamoDb,
+    ).send(new PutCommand({ TableName: 'agno_learnings', Item: record }));
+    const run = await smoke(
+      front.baseUrl,
+      '--token',
+      alice,
+      '--learning-id',
+      String(record.learning_id),
+      '--origin',
+      ALLOWED,
+    );
+    expect(run.output).toContain('smoke: all checks passed');
+    expect(run.output.match(/^ok {2}/gm)).toHaveLength(3);
+    expect(run.code).toBe(0);
+  });
+
+  it('fails, naming the check, when the API does not behave', async () => {
+    const run = await smoke(front.baseUrl, '--origin', OTHER, '--token', `${alice}x`);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(`FAIL  CORS preflight from ${OTHER}`);
+    expect(run.output).toContain('FAIL  an empty-body PATCH with the token');
+    expect(run.output).toContain('smoke: 2 check(s) failed');
   });
 });

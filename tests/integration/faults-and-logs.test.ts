@@ -145,8 +145,8 @@ async function currentTag(learningId: string): Promise<string | undefined> {
   return (await faulty.invoke({ learningId, token: alice, body: {} })).headers.ETag;
 }
 
-/** The request-log lines written to stdout while `requests` runs (stdout is captured meanwhile). */
-async function requestLogLines(requests: () => Promise<void>): Promise<string[]> {
+/** The request's log lines written to stdout while `requests` runs (stdout is captured meanwhile), parsed. */
+async function requestLogLines(requests: () => Promise<void>): Promise<Record<string, unknown>[]> {
   const written: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
   try {
@@ -154,59 +154,137 @@ async function requestLogLines(requests: () => Promise<void>): Promise<string[]>
   } finally {
     write.mockRestore();
   }
-  return written.filter((line) => line.includes('update_learning'));
+  return written
+    .filter((line) => line.includes('"message":"update_learning'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const audited = (lines: Record<string, unknown>[]) => lines.filter((line) => line.message === 'update_learning');
+
+/** The metric values an EMF line declares, by name, checked against CloudWatch's format. */
+function emfMetrics(line: Record<string, unknown>): Record<string, unknown> {
+  const aws = line._aws as {
+    Timestamp: number;
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+  };
+  expect(typeof aws.Timestamp).toBe('number');
+  const values: Record<string, unknown> = {};
+  for (const directive of aws.CloudWatchMetrics) {
+    expect(directive.Namespace).toBe('AgnoUpdateLearning');
+    for (const dimensions of directive.Dimensions)
+      for (const name of dimensions) expect(typeof line[name]).toBe('string');
+    for (const { Name } of directive.Metrics) {
+      expect(typeof line[Name], Name).toBe('number');
+      values[Name] = line[Name];
+    }
+  }
+  return values;
 }
 
 describe('the request log', () => {
-  it('is one JSON line per request with id, outcome, status and latency; never the token or the body', async () => {
-    const logged = harness.withEnv({ LOG_REQUESTS: 'true' });
+  it('is one JSON line per request: who, which record and table, outcome, version, timing, trace; never the token or the body', async () => {
+    const logged = harness.withEnv({ LOG_REQUESTS: 'all' });
     const secretContent = 'very-private-user-fact';
-    const lines = await requestLogLines(async () => {
-      await logged.invoke({ learningId: id, token: alice, body: { content: { secretContent } } });
-      await logged.invoke({ learningId: id, token: `${alice}x`, body: { content: { secretContent } } });
-      await logged.invoke({ learningId: id, token: alice, body: { content: null } });
-    });
-    expect(lines).toHaveLength(3);
-    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(entries.map((entry) => [entry.status, entry.outcome])).toEqual([
-      [200, 'updated'],
-      [401, 'UNAUTHENTICATED'],
-      [422, 'VALIDATION_ERROR'],
+    process.env._X_AMZN_TRACE_ID = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+    let lines: Record<string, unknown>[] = [];
+    try {
+      lines = await requestLogLines(async () => {
+        await logged.invoke({ learningId: id, token: alice, body: { content: { secretContent } } });
+        await logged.invoke({ learningId: id, token: `${alice}x`, body: { content: { secretContent } } });
+        await logged.invoke({ learningId: id, token: alice, body: { content: null } });
+        await logged.invoke({ learningId: id, token: alice, body: {}, headers: { 'if-match': '"99.AAAAAAAAAA"' } });
+      });
+    } finally {
+      delete process.env._X_AMZN_TRACE_ID;
+    }
+    expect(lines).toHaveLength(4);
+    expect(lines.map((entry) => [entry.status, entry.outcome, entry.level])).toEqual([
+      [200, 'updated', 'INFO'],
+      [401, 'UNAUTHENTICATED', 'WARN'],
+      [422, 'VALIDATION_ERROR', 'WARN'],
+      [412, 'PRECONDITION_FAILED', 'WARN'],
     ]);
-    for (const entry of entries) {
+    for (const entry of lines) {
       expect(entry).toMatchObject({
-        level: 'info',
         message: 'update_learning',
+        service: 'agno-update-learning',
         learningId: id,
         requestId: 'aws-request-id',
+        apiRequestId: 'request-id',
+        traceId: '1-5759e988-bd862e3fe1be46a994272793',
       });
+      expect(Date.parse(String(entry.timestamp))).toBeGreaterThan(0);
       expect(typeof entry.latencyMs).toBe('number');
+      expect(typeof entry.coldStart).toBe('boolean');
     }
-    expect(entries[0]?.userId).toBe('alice');
-    for (const line of lines) {
+    expect(lines[0]).toMatchObject({
+      userId: 'alice',
+      admin: false,
+      table: 'agno_learnings',
+      version: expect.any(Number),
+    });
+    expect(typeof lines[0]?.dynamoDbMs).toBe('number');
+    expect(lines[1]?.dynamoDbMs).toBeUndefined();
+    expect(lines[3]?.version).toBe(Number(String(lines[0]?.version)));
+    for (const line of lines.map((entry) => JSON.stringify(entry))) {
       expect(line).not.toContain(alice.split('.')[2]);
       expect(line).not.toContain(secretContent);
     }
   });
 
+  it("carries the request's metrics in CloudWatch's Embedded Metric Format: requests by outcome, latencies, cold start", async () => {
+    const lines = await requestLogLines(async () => {
+      await harness
+        .withEnv({ LOG_REQUESTS: 'all' })
+        .invoke({ learningId: id, token: alice, body: { content: { m: 1 } } });
+    });
+    const metrics = emfMetrics(lines[0] ?? {});
+    expect(metrics).toMatchObject({ Requests: 1, ColdStart: expect.any(Number) });
+    expect(metrics.DynamoDbLatency).toBeGreaterThan(0);
+    expect(metrics.Latency).toBeGreaterThanOrEqual(Number(metrics.DynamoDbLatency));
+    expect(lines[0]?.outcome).toBe('updated');
+  });
+
   it.each([
-    ['unset (the default): refusals and failures only', '', [401, 422]],
-    ['errors', 'errors', [401, 422]],
-    ['all', 'all', [200, 401, 422]],
-    ['none', 'none', []],
-  ])('LOG_REQUESTS %s', async (_name, setting, statuses) => {
+    ['unset (the default): every request', '', [200, 401, 422], [200, 401, 422]],
+    ['errors: refusals and failures, the rest their metrics only', 'errors', [401, 422], [200, 401, 422]],
+    ['all', 'all', [200, 401, 422], [200, 401, 422]],
+    ['none: nothing at all', 'none', [], []],
+  ])('LOG_REQUESTS %s', async (_name, setting, auditedStatuses, metricStatuses) => {
     const logged = harness.withEnv({ LOG_REQUESTS: setting });
     const lines = await requestLogLines(async () => {
       expect((await logged.invoke({ learningId: id, token: alice, body: { content: { n: 1 } } })).status).toBe(200);
       expect((await logged.invoke({ learningId: id, token: `${alice}x`, body: { content: {} } })).status).toBe(401);
       expect((await logged.invoke({ learningId: id, token: alice, body: { content: null } })).status).toBe(422);
     });
-    expect(lines.map((line) => JSON.parse(line).status)).toEqual(statuses);
+    expect(audited(lines).map((line) => line.status)).toEqual(auditedStatuses);
+    expect(lines.map((line) => emfMetrics(line).Requests)).toHaveLength(metricStatuses.length);
+    for (const line of lines.filter((entry) => entry.message !== 'update_learning')) {
+      expect(Object.keys(line)).not.toContain('userId');
+    }
+  });
+
+  it("Lambda's application log level applies: below it, a request keeps only its metrics", async () => {
+    process.env.AWS_LAMBDA_LOG_LEVEL = 'WARN';
+    let lines: Record<string, unknown>[] = [];
+    try {
+      lines = await requestLogLines(async () => {
+        const logged = harness.withEnv({ LOG_REQUESTS: 'all' });
+        await logged.invoke({ learningId: id, token: alice, body: { content: { n: 2 } } });
+        await logged.invoke({ learningId: id, token: `${alice}x`, body: { content: {} } });
+      });
+    } finally {
+      delete process.env.AWS_LAMBDA_LOG_LEVEL;
+    }
+    expect(lines.map((line) => [line.message, line.level])).toEqual([
+      ['update_learning_metrics', 'INFO'],
+      ['update_learning', 'WARN'],
+    ]);
   });
 
   it('logs a 500 at error level with the cause, which the answer never shows', async () => {
     proxy.mode = 'garbage';
-    const logged = faulty.withEnv({ LOG_REQUESTS: 'true' });
+    const logged = faulty.withEnv({ LOG_REQUESTS: 'all' });
     let answer: Awaited<ReturnType<Harness['invoke']>> | undefined;
     const lines = await requestLogLines(async () => {
       try {
@@ -216,8 +294,8 @@ describe('the request log', () => {
       }
     });
     expect(answer?.body).toEqual({ detail: 'Internal server error', error_code: 'INTERNAL_SERVER_ERROR' });
-    const entry = JSON.parse(lines[0] ?? '{}');
-    expect(entry).toMatchObject({ level: 'error', status: 500 });
-    expect(entry.cause.name).toBeTruthy();
+    const entry = lines[0] ?? {};
+    expect(entry).toMatchObject({ level: 'ERROR', status: 500 });
+    expect((entry.cause as { name?: string }).name).toBeTruthy();
   });
 });

@@ -47,14 +47,14 @@ describe('loadConfig', () => {
     });
     expect(config.authorization).toEqual({ adminScope: 'agent_os:admin', requiredScope: 'learnings:write' });
     expect(config.dynamoDb).toMatchObject({ region: 'us-east-1', endpoint: undefined, maxAttempts: 3 });
-    expect(config.logRequests).toBe('errors');
+    expect(config.logRequests).toBe('all');
   });
 
   it('reads every variable the same way: unset or blank is the default, booleans in any case', () => {
     const blank = loadConfig({ ...base, ADMIN_SCOPE: ' ', JWT_LEEWAY_SECONDS: '', LOG_REQUESTS: '\t' });
     expect(blank.authorization.adminScope).toBe('agent_os:admin');
     expect(blank.jwt.leewaySeconds).toBe(10);
-    expect(blank.logRequests).toBe('errors');
+    expect(blank.logRequests).toBe('all');
     expect(loadConfig({ JWT_CLAIMS_FROM_API_GATEWAY: 'TRUE' }).jwt.keySource).toEqual({ kind: 'api-gateway' });
     expect(loadConfig({ ...base, JWT_CLAIMS_FROM_API_GATEWAY: 'False' }).jwt.keySource.kind).toBe('secret');
     expect(
