@@ -44,19 +44,33 @@ export function toLearningResponse(item: StoredLearning): LearningResponse {
  * Values that hold neither are returned as they are, not copied.
  */
 function asJson(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || JSON.isRawJSON(value)) return value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let index = 0; index < value.length; index++) {
+      const converted = asJson(value[index]);
+      if (converted === value[index]) continue;
+      copy ??= [...value];
+      copy[index] = converted;
+    }
+    return copy ?? value;
+  }
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    const map = value as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const key of Object.keys(map)) {
+      const converted = asJson(map[key]);
+      if (converted === map[key]) continue;
+      copy ??= { ...map };
+      copy[key] = converted;
+    }
+    return copy ?? value;
+  }
   if (value instanceof Set) return Array.from(value, asJson);
   if (value instanceof Uint8Array)
     return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
-  let copy: Record<string, unknown> | unknown[] | undefined;
-  const entries = value as Record<string, unknown>;
-  for (const key in entries) {
-    const converted = asJson(entries[key]);
-    if (converted === entries[key]) continue;
-    copy ??= Array.isArray(value) ? [...value] : { ...entries };
-    (copy as Record<string, unknown>)[key] = converted;
-  }
-  return copy ?? value;
+  // Numbers kept as raw JSON text, and anything else JSON writes as it is.
+  return value;
 }
 
 /** Whether the item holds exactly these changes (numbers compared by value, maps regardless of key order). */

@@ -41,49 +41,56 @@ export function levelOf(status: number): Level {
 }
 
 // Requests by outcome (updated, unchanged, each error code), and across all outcomes the request and
-// DynamoDB latencies and cold starts. The dimension sets stay small: outcome has about ten values.
+// DynamoDB latencies and cold starts. The dimension sets stay small: outcome has about ten values. The
+// directives are the same on every line, so their JSON is built once.
 const BY_OUTCOME = { Dimensions: [['service', 'outcome']], Metrics: [{ Name: 'Requests', Unit: 'Count' }] };
-const ACROSS = {
-  Dimensions: [['service']],
-  Metrics: [
-    { Name: 'Latency', Unit: 'Milliseconds' },
-    { Name: 'DynamoDbLatency', Unit: 'Milliseconds' },
-    { Name: 'ColdStart', Unit: 'Count' },
-  ],
-};
-const WITHOUT_DYNAMODB = { ...ACROSS, Metrics: ACROSS.Metrics.filter((metric) => metric.Name !== 'DynamoDbLatency') };
+const LATENCY = { Name: 'Latency', Unit: 'Milliseconds' };
+const DYNAMODB_LATENCY = { Name: 'DynamoDbLatency', Unit: 'Milliseconds' };
+const COLD_START = { Name: 'ColdStart', Unit: 'Count' };
+const directives = (metrics: object[]) =>
+  JSON.stringify([
+    { Namespace: METRICS_NAMESPACE, ...BY_OUTCOME },
+    { Namespace: METRICS_NAMESPACE, Dimensions: [['service']], Metrics: metrics },
+  ]);
+const WITH_DYNAMODB = directives([LATENCY, DYNAMODB_LATENCY, COLD_START]);
+const WITHOUT_DYNAMODB = directives([LATENCY, COLD_START]);
 
-function metrics(entry: RequestLogEntry, now: number) {
-  return {
-    _aws: {
-      Timestamp: now,
-      CloudWatchMetrics: [
-        { Namespace: METRICS_NAMESPACE, ...BY_OUTCOME },
-        { Namespace: METRICS_NAMESPACE, ...(entry.dynamoDbMs === undefined ? WITHOUT_DYNAMODB : ACROSS) },
-      ],
-    },
-    service: SERVICE,
-    outcome: entry.outcome,
-    Requests: 1,
-    Latency: entry.latencyMs,
-    ...(entry.dynamoDbMs === undefined ? {} : { DynamoDbLatency: entry.dynamoDbMs }),
-    ColdStart: entry.coldStart ? 1 : 0,
+export type RequestLogger = (entry: RequestLogEntry, audit: boolean) => void;
+
+/**
+ * A logger writing each request's line: the whole entry when `audit` and its level is not below
+ * `logLevel` (Lambda's AWS_LAMBDA_LOG_LEVEL, fixed for a container), else its metrics alone. Built as text:
+ * the fixed parts once, the entry's fields with JSON.stringify.
+ */
+export function createRequestLogger(logLevel: string | undefined): RequestLogger {
+  const threshold = LEVEL_RANK[logLevel?.toUpperCase() ?? 'INFO'] ?? 0;
+  return (entry, audit) => {
+    const now = Date.now();
+    const level = levelOf(entry.status);
+    const whole = audit && (LEVEL_RANK[level] ?? 0) >= threshold;
+    const fields = whole
+      ? `"message":"update_learning",${JSON.stringify(entry).slice(1, -1)}`
+      : `"message":"update_learning_metrics","outcome":${JSON.stringify(entry.outcome)}`;
+    const dynamoDb = entry.dynamoDbMs === undefined ? '' : `,"DynamoDbLatency":${entry.dynamoDbMs}`;
+    process.stdout.write(
+      `{"timestamp":"${isoTime(now)}","level":"${level}","service":"${SERVICE}",${fields},` +
+        `"_aws":{"Timestamp":${now},"CloudWatchMetrics":${entry.dynamoDbMs === undefined ? WITHOUT_DYNAMODB : WITH_DYNAMODB}},` +
+        `"Requests":1,"Latency":${entry.latencyMs}${dynamoDb},"ColdStart":${entry.coldStart ? 1 : 0}}\n`,
+    );
   };
 }
 
-/**
- * Writes the request's line: the whole entry when `audit` and its level is not below Lambda's log level,
- * else its metrics alone.
- */
-export function logRequest(entry: RequestLogEntry, audit: boolean): void {
-  const now = Date.now();
-  const level = levelOf(entry.status);
-  const threshold = LEVEL_RANK[process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase() ?? 'INFO'] ?? LEVEL_RANK.INFO;
-  const line =
-    audit && (LEVEL_RANK[level] ?? 0) >= (threshold ?? 0)
-      ? { timestamp: new Date(now).toISOString(), level, message: 'update_learning', ...entry, ...metrics(entry, now) }
-      : { timestamp: new Date(now).toISOString(), level, message: 'update_learning_metrics', ...metrics(entry, now) };
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+// Date#toISOString costs more than the rest of the line's fixed parts: its text up to the second is kept
+// while the second lasts.
+let secondStart = 0;
+let secondText = '';
+function isoTime(now: number): string {
+  const milliseconds = now % 1000;
+  if (now - milliseconds !== secondStart) {
+    secondStart = now - milliseconds;
+    secondText = new Date(secondStart).toISOString().slice(0, 19);
+  }
+  return `${secondText}.${String(milliseconds).padStart(3, '0')}Z`;
 }
 
 /** The root of the X-Ray trace this invocation belongs to (Lambda sets _X_AMZN_TRACE_ID per invocation). */

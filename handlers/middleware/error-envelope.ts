@@ -11,7 +11,7 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from '../../lib/errors.ts';
-import { logRequest, traceRoot } from '../../lib/log.ts';
+import { createRequestLogger, traceRoot } from '../../lib/log.ts';
 import { type HttpEvent, type HttpResult, jsonResponse, type PipelineRequest, type RequestContext } from './http.ts';
 
 // The first request of a container is its cold start.
@@ -20,6 +20,7 @@ let coldStart = true;
 export function errorEnvelope(options: {
   log: RequestLogging;
 }): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
+  const logRequest = createRequestLogger(process.env.AWS_LAMBDA_LOG_LEVEL);
   const log = (request: PipelineRequest, status: number, outcome: string, cause?: unknown) => {
     const { event, context } = request;
     const wasCold = coldStart;
