@@ -47,6 +47,18 @@ afterAll(async () => {
   await dynamoDb?.close();
 });
 
+/** A record of Alice's, stored directly. */
+async function aliceRecord(): Promise<Record<string, unknown>> {
+  const record = learning({ user_id: 'alice' });
+  const config = loadConfig({
+    JWT_ALGORITHMS: 'HS256',
+    JWT_VERIFICATION_KEY: DEV_JWT_SECRET,
+    DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+  });
+  await createDocumentClient(config.dynamoDb).send(new PutCommand({ TableName: 'agno_learnings', Item: record }));
+  return record;
+}
+
 const preflight = (base: string, origin: string) =>
   fetch(`${base}/learnings/lrn_1`, {
     method: 'OPTIONS',
@@ -99,14 +111,7 @@ describe('a preflight', () => {
 
 describe('the PATCH answers', () => {
   it('for an allowed origin carry its origin and expose ETag, Retry-After and WWW-Authenticate: 200, 4xx and 5xx alike', async () => {
-    const record = learning({ user_id: 'alice' });
-    await createDocumentClient(
-      loadConfig({
-        JWT_ALGORITHMS: 'HS256',
-        JWT_VERIFICATION_KEY: DEV_JWT_SECRET,
-        DYNAMODB_ENDPOINT: dynamoDb.endpoint,
-      }).dynamoDb,
-    ).send(new PutCommand({ TableName: 'agno_learnings', Item: record }));
+    const record = await aliceRecord();
     const id = String(record.learning_id);
     const answers = [
       await patch(front.baseUrl, ALLOWED, id),
@@ -150,14 +155,7 @@ describe('npm run smoke', () => {
     });
 
   it('passes against the running API: 401 envelope, preflight from a configured origin, an empty-body PATCH', async () => {
-    const record = learning({ user_id: 'alice' });
-    await createDocumentClient(
-      loadConfig({
-        JWT_ALGORITHMS: 'HS256',
-        JWT_VERIFICATION_KEY: DEV_JWT_SECRET,
-        DYNAMODB_ENDPOINT: dynamoDb.endpoint,
-      }).dynamoDb,
-    ).send(new PutCommand({ TableName: 'agno_learnings', Item: record }));
+    const record = await aliceRecord();
     const run = await smoke(
       front.baseUrl,
       '--token',
