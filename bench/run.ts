@@ -1,7 +1,7 @@
 // `npm run bench`: the five figures of the performance targets, each beside its floor, measured side by
 // side in one run on this machine, plus where the handler's time goes. A benchmark, not a test: it
 // prints numbers and asserts nothing.
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -26,6 +26,12 @@ for (const [entry, outfile] of [
   await build({ ...esbuildOptions, entryPoints: [entry], outfile, logLevel: 'error' });
 }
 const size = { handler: statSync(handlerBundle).size, floor: statSync(floorBundle).size };
+
+// DynamoDB for the first-request, warm and memory figures: dynalite in a process of its own.
+const dynalite = spawn(process.execPath, ['bench/dynalite-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const endpoint = await new Promise<string>((resolveEndpoint) =>
+  dynalite.stdout?.once('data', (chunk: Buffer) => resolveEndpoint(chunk.toString().trim())),
+);
 
 // 2. Cold: a fresh Node process imports the bundle, alternating with the floor.
 const coldRuns = quick ? 10 : 40;
@@ -54,12 +60,28 @@ for (let i = 0; i < coldRuns; i++) {
   }
 }
 
-// 3–5. Warm latency, stages and round trips; then memory: each in a process of its own, against one
-// dynalite in yet another process.
-const dynalite = spawn(process.execPath, ['bench/dynalite-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const endpoint = await new Promise<string>((resolveEndpoint) =>
-  dynalite.stdout?.once('data', (chunk: Buffer) => resolveEndpoint(chunk.toString().trim())),
-);
+// 2b. The first request of a new container, what its caller waits for: a fresh process imports the bundle
+// and makes its first call (an owner's update), against a fresh process that imports the SDK-only bundle
+// and makes its first UpdateItem of the same item; alternating, as the import alone.
+const firstRequest: Record<'handler' | 'floor', number[]> = { handler: [], floor: [] };
+const { firstRequestSetup, FIRST_REQUEST_FLOOR, FIRST_REQUEST_HANDLER } = await import('./first-request.ts');
+const firstEnv = await firstRequestSetup(endpoint);
+const firstTime = (code: string) => {
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', code], { env: firstEnv, encoding: 'utf8' });
+  const time = /FIRST=([\d.]+)/.exec(child.stderr)?.[1];
+  if (time === undefined) throw new Error(`a first-request process failed:\n${child.stderr}`);
+  return Number(time);
+};
+for (let i = 0; i < coldRuns; i++) {
+  const pair = [
+    () => firstRequest.handler.push(firstTime(FIRST_REQUEST_HANDLER(handlerBundle))),
+    () => firstRequest.floor.push(firstTime(FIRST_REQUEST_FLOOR(floorBundle))),
+  ];
+  for (const run of i % 2 === 0 ? pair : pair.toReversed()) run();
+}
+
+// 3–5. Warm latency, stages and round trips; then memory: each in a process of its own, against the
+// dynalite the first requests used.
 
 function runChild<T>(script: string, args: string[], execArgv: string[] = []): Promise<T> {
   return new Promise((resolveResult, reject) => {
@@ -98,10 +120,23 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 const coldHandler = summarize(cold.handler);
 const coldFloor = summarize(cold.floor);
-const ratios = { warm: warm.handler.median / warm.raw.median, cold: coldHandler.median / coldFloor.median };
+const firstHandler = summarize(firstRequest.handler);
+const firstFloor = summarize(firstRequest.floor);
+const ratios = {
+  warm: warm.handler.median / warm.raw.median,
+  cold: coldHandler.median / coldFloor.median,
+  first: firstHandler.median / firstFloor.median,
+};
 const rows = [
   ['warm latency, median (steady state)', ms(warm.handler.median), ms(warm.raw.median), ratios.warm, 1.1],
   ['cold import, median', ms(coldHandler.median), ms(coldFloor.median), ratios.cold, 1.15],
+  [
+    'first request of a new process (import + first call)',
+    ms(firstHandler.median),
+    ms(firstFloor.median),
+    ratios.first,
+    1.1,
+  ],
   ['bundle size', kib(size.handler), kib(size.floor), size.handler / size.floor, 1.25],
   ['heap after 20,000 / 2,000 calls', mib(memory.after20k), mib(memory.after2k), memory.after20k / memory.after2k, 1.1],
 ] as const;

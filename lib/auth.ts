@@ -21,7 +21,13 @@ export interface Principal {
   isAdmin: boolean;
 }
 
-export type TokenVerifier = (token: string) => Promise<JWTPayload>;
+export type TokenVerifier = ((token: string) => Promise<JWTPayload>) & {
+  /**
+   * Gets the keys ready before the first token: fetches a remote JWKS, or imports the configured key for
+   * each algorithm. Never fails: what is not ready then is done on demand.
+   */
+  prepare(): Promise<void>;
+};
 
 /** Longer tokens are refused before any parsing: no identity provider issues 8 KB bearer tokens. */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -51,7 +57,7 @@ export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
   if (keySource.kind === 'api-gateway') {
     throw new Error('JWT_CLAIMS_FROM_API_GATEWAY is set: API Gateway verifies tokens, not the handler');
   }
-  const getKey = keyResolver(keySource);
+  const { getKey, prepare } = keyResolver(keySource, jwt.algorithms);
   const options = {
     algorithms: jwt.algorithms,
     clockTolerance: jwt.leewaySeconds,
@@ -60,7 +66,7 @@ export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
     ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
   };
   const verified = new VerifiedTokenCache();
-  return async (token) => {
+  const verify = async (token: string) => {
     const cached = verified.get(token, jwt.leewaySeconds);
     if (cached !== undefined) return cached;
     let payload: JWTPayload;
@@ -77,6 +83,7 @@ export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
     verified.set(token, payload);
     return payload;
   };
+  return Object.assign(verify, { prepare });
 }
 
 /**
@@ -111,20 +118,26 @@ class VerifiedTokenCache {
   }
 }
 
-function keyResolver(keySource: Exclude<JwtKeySource, { kind: 'api-gateway' }>): JWTVerifyGetKey {
+function keyResolver(
+  keySource: Exclude<JwtKeySource, { kind: 'api-gateway' }>,
+  algorithms: readonly JwtAlgorithm[],
+): { getKey: JWTVerifyGetKey; prepare(): Promise<void> } {
   switch (keySource.kind) {
     case 'jwks-file':
-      return createLocalJWKSet(keySource.jwks);
-    case 'jwks-url':
-      return createRemoteKeySet(keySource.url, keySource);
+      return { getKey: createLocalJWKSet(keySource.jwks), prepare: async () => undefined };
+    case 'jwks-url': {
+      const keySet = createRemoteKeySet(keySource.url, keySource);
+      return { getKey: keySet, prepare: keySet.prefetch };
+    }
     default:
-      return cachedKeyImports(keySource);
+      return cachedKeyImports(keySource, algorithms);
   }
 }
 
 function cachedKeyImports(
   keySource: { kind: 'secret'; secret: Uint8Array } | { kind: 'public-key'; pem: string },
-): JWTVerifyGetKey {
+  algorithms: readonly JwtAlgorithm[],
+): { getKey: JWTVerifyGetKey; prepare(): Promise<void> } {
   const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
   const importKey = (algorithm: JwtAlgorithm): Promise<webcrypto.CryptoKey> =>
     keySource.kind === 'secret'
@@ -132,9 +145,7 @@ function cachedKeyImports(
           'verify',
         ])
       : importSPKI(keySource.pem, algorithm);
-  return (header) => {
-    // jose has already refused any alg outside the allow-list before asking for a key.
-    const algorithm = header.alg as JwtAlgorithm;
+  const keyFor = (algorithm: JwtAlgorithm) => {
     let key = keys.get(algorithm);
     if (key === undefined) {
       key = importKey(algorithm);
@@ -142,6 +153,13 @@ function cachedKeyImports(
       keys.set(algorithm, key);
     }
     return key;
+  };
+  return {
+    // jose has already refused any alg outside the allow-list before asking for a key.
+    getKey: (header) => keyFor(header.alg as JwtAlgorithm),
+    prepare: async () => {
+      await Promise.all(algorithms.map((algorithm) => keyFor(algorithm).catch(() => undefined)));
+    },
   };
 }
 

@@ -19,7 +19,10 @@ export class JwksUnavailableError extends ServiceUnavailableError {
   override readonly name: string = 'JwksUnavailableError';
 }
 
-export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): JWTVerifyGetKey {
+/** The key set, and a way to fetch it ahead of the first token (at init), failures left to that token. */
+export type RemoteKeySet = JWTVerifyGetKey & { prefetch(): Promise<void> };
+
+export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): RemoteKeySet {
   const fetchImpl = options.fetch ?? fetch;
   let keys: ReturnType<typeof createLocalJWKSet> | undefined;
   let fetchedAt = Number.NEGATIVE_INFINITY;
@@ -47,7 +50,7 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): JWTV
     return pending;
   };
 
-  return async (header, token) => {
+  const getKey: JWTVerifyGetKey = async (header, token) => {
     if (keys === undefined) {
       try {
         await refresh();
@@ -70,4 +73,6 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): JWTV
       return (keys ?? current)(header, token);
     }
   };
+  // A failed prefetch leaves no keys: the first token then fetches them itself, as without a prefetch.
+  return Object.assign(getKey, { prefetch: () => refresh().catch(() => undefined) });
 }

@@ -11,7 +11,10 @@ import {
 import type { Config } from '../../lib/config.ts';
 import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
 
-export function authenticate(config: Config): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
+/** The middleware, and `prepared`: settles once the verification keys are ready (or could not be made so). */
+export function authenticate(
+  config: Config,
+): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> & { prepared: Promise<void> } {
   const trustApiGateway = config.jwt.keySource.kind === 'api-gateway';
   const verifyToken = trustApiGateway ? undefined : createTokenVerifier(config.jwt);
   const authenticateBefore = async (request: PipelineRequest) => {
@@ -24,5 +27,5 @@ export function authenticate(config: Config): MiddlewareObj<HttpEvent, HttpResul
     request.context.principal = principal;
     requireWriteScope(principal, config.authorization);
   };
-  return { before: authenticateBefore };
+  return { before: authenticateBefore, prepared: verifyToken?.prepare() ?? Promise.resolve() };
 }

@@ -50,6 +50,22 @@ const update = (target: Harness, token: string) =>
   target.invoke({ learningId: id, token, body: { content: { via: 'jwks' } } });
 
 describe('a remote JWKS', () => {
+  it('is fetched when the handler is built (at init), so the first token waits for no fetch', async () => {
+    const service = harness.withEnv(jwksEnv());
+    await expect.poll(() => provider.fetches).toBe(1);
+    expect((await update(service, await provider.sign(rsa))).status).toBe(200);
+    expect(provider.fetches).toBe(1);
+  });
+
+  it('a fetch at init that fails leaves the first token to fetch the keys, as it would without one', async () => {
+    provider.down = true;
+    const service = harness.withEnv(jwksEnv());
+    await expect.poll(() => provider.fetches).toBe(1);
+    provider.down = false;
+    expect((await update(service, await provider.sign(rsa))).status).toBe(200);
+    expect(provider.fetches).toBe(2);
+  });
+
   it('verifies RS256 and ES256 tokens, fetching the key set once', async () => {
     const service = harness.withEnv(jwksEnv());
     expect((await update(service, await provider.sign(rsa))).status).toBe(200);

@@ -1,0 +1,67 @@
+// The first-request figure of `npm run bench`: what a new container's first caller waits for. The code each
+// fresh process runs (a module given to `node -e`), and the record and environment they share.
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { lambdaContext } from '../dev/events.ts';
+import { ensureLearningsTable } from '../dev/local-dynamodb.ts';
+import { signToken } from '../dev/tokens.ts';
+import { BENCH_ENV, ownerEvent, SECRET, TABLE, UPDATE } from './common.ts';
+
+const LEARNING_ID = 'lrn_first_request';
+
+/** Seeds the record both first calls update; the environment of every fresh process. */
+export async function firstRequestSetup(endpoint: string): Promise<Record<string, string>> {
+  const setup = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureLearningsTable(setup, TABLE);
+  await setup.send(
+    new PutItemCommand({
+      TableName: TABLE,
+      Item: marshall({ learning_id: LEARNING_ID, user_id: 'alice', ...UPDATE, created_at: 1, updated_at: 1 }),
+    }),
+  );
+  const event = ownerEvent(await signToken({ sub: 'alice', secret: SECRET }), LEARNING_ID);
+  const context = { ...lambdaContext(), getRemainingTimeInMillis: undefined };
+  return {
+    ...(process.env as Record<string, string>),
+    ...BENCH_ENV,
+    DYNAMODB_ENDPOINT: endpoint,
+    // The SDK-only floor's client reads its endpoint from here.
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    FIRST_REQUEST_EVENT: JSON.stringify(event),
+    FIRST_REQUEST_CONTEXT: JSON.stringify(context),
+    FIRST_REQUEST_UPDATE: JSON.stringify({ learningId: LEARNING_ID, ...UPDATE }),
+  };
+}
+
+// The clock starts before the import: a Lambda container's first caller waits for the init and the first
+// invocation. The timing goes to stderr (stdout has the handler's log line).
+export const FIRST_REQUEST_HANDLER = (bundle: string) => `
+const t = performance.now();
+const { handler } = await import(${JSON.stringify(bundle)});
+const context = { ...JSON.parse(process.env.FIRST_REQUEST_CONTEXT), getRemainingTimeInMillis: () => 10000 };
+const result = await handler(JSON.parse(process.env.FIRST_REQUEST_EVENT), context);
+if (result.statusCode !== 200) throw new Error('first request answered ' + result.statusCode);
+process.stderr.write('FIRST=' + (performance.now() - t));
+process.exit(0);
+`;
+
+export const FIRST_REQUEST_FLOOR = (bundle: string) => `
+const t = performance.now();
+const { client, UpdateCommand } = await import(${JSON.stringify(bundle)});
+const { learningId, content, metadata } = JSON.parse(process.env.FIRST_REQUEST_UPDATE);
+await client.send(new UpdateCommand({
+  TableName: 'agno_learnings',
+  Key: { learning_id: learningId },
+  UpdateExpression: 'SET #content = :content, #metadata = :metadata, #updated_at = :now',
+  ConditionExpression: '#user_id = :caller',
+  ExpressionAttributeNames: { '#content': 'content', '#metadata': 'metadata', '#updated_at': 'updated_at', '#user_id': 'user_id' },
+  ExpressionAttributeValues: { ':content': content, ':metadata': metadata, ':now': 2, ':caller': 'alice' },
+  ReturnValues: 'ALL_NEW',
+}));
+process.stderr.write('FIRST=' + (performance.now() - t));
+process.exit(0);
+`;
