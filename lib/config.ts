@@ -170,14 +170,13 @@ export const ENVIRONMENT = {
   LEARNINGS_DATABASES: variable(text, {
     default: undefined,
     param: 'learningsDatabases',
-    meaning:
-      'JSON: `db_id` → its table names, the first its default, e.g. `{"analytics":["analytics_learnings"]}`; a `table` parameter is used only if listed',
+    meaning: 'JSON: `db_id` → its table names, the first its default, e.g. `{"analytics":["analytics_learnings"]}`',
   }),
   AWS_REGION: variable(text, { default: 'us-east-1', param: undefined, meaning: 'set by Lambda' }),
   DYNAMODB_ENDPOINT: variable(url, {
     default: undefined,
     param: 'dynamodbEndpoint',
-    meaning: 'a DynamoDB-compatible endpoint (local development); dummy credentials unless `AWS_ACCESS_KEY_ID` is set',
+    meaning: 'a DynamoDB-compatible endpoint (local development)',
   }),
   DYNAMODB_CONNECT_TIMEOUT_MS: variable(integer(1, 60_000), {
     default: '1000',
@@ -198,22 +197,22 @@ export const ENVIRONMENT = {
     default: undefined,
     param: 'dynamodbOldItemOnConditionFailure',
     meaning:
-      'whether a failed condition returns the old item (DynamoDB and moto do, dynalite does not); default: true without `DYNAMODB_ENDPOINT`, false with it',
+      'whether a failed condition returns the old item (DynamoDB, moto: yes; dynalite: no); default: true without `DYNAMODB_ENDPOINT`',
   }),
   JWT_ALGORITHMS: variable(list, {
     default: 'RS256',
     param: 'jwtAlgorithms',
-    meaning: 'comma list of HS256/384/512, RS*, PS*, ES*, EdDSA; `none` refused, HMAC and public-key never mixed',
+    meaning: 'comma list: HS256/384/512, RS*, PS*, ES*, EdDSA; never `none`, never HMAC mixed with public-key',
   }),
   JWT_VERIFICATION_KEY: variable(text, {
     default: undefined,
     param: 'jwtVerificationKey',
-    meaning: 'a PEM public key (`\\n` escapes allowed), or for HS* the secret (at least as many bytes as the hash)',
+    meaning: "a PEM public key, or for HS* the secret (at least the hash's length)",
   }),
   JWT_JWKS_URL: variable(text, {
     default: undefined,
     param: 'jwtJwksUrl',
-    meaning: "the identity provider's JWKS URL (https; http on loopback only), fetched with a timeout and cached",
+    meaning: "the identity provider's JWKS URL (https), fetched at init, cached",
   }),
   JWT_JWKS_FILE: variable(text, {
     default: undefined,
@@ -233,12 +232,12 @@ export const ENVIRONMENT = {
   JWT_JWKS_CACHE_SECONDS: variable(integer(0, 86_400), {
     default: '600',
     param: 'jwtJwksCacheSeconds',
-    meaning: 'how long fetched keys are used before a refresh (kept if the refresh fails)',
+    meaning: 'how long fetched keys are used before a refresh (kept if it fails)',
   }),
   JWT_CLAIMS_FROM_API_GATEWAY: variable(boolean, {
     default: 'false',
     param: 'claimsFromApiGateway',
-    meaning: "true: trust the claims of API Gateway's JWT authorizer instead of verifying the token again",
+    meaning: "true: trust API Gateway's JWT authorizer's claims instead of verifying again",
   }),
   JWT_ISSUER: variable(text, { default: undefined, param: 'jwtIssuer', meaning: 'when set, `iss` must equal it' }),
   JWT_AUDIENCE: variable(list, {
@@ -275,8 +274,7 @@ export const ENVIRONMENT = {
   LOG_REQUESTS: variable(requestLogging, {
     default: 'all',
     param: 'logRequests',
-    meaning:
-      'which requests get a JSON log line (lib/log.ts): `all` (an audit line per write), `errors` (4xx, 5xx; the rest only their metrics), `none` (no line, no metrics)',
+    meaning: 'JSON log lines: `all` (every request), `errors` (4xx, 5xx; the rest metrics only), `none`',
   }),
 } as const;
 
