@@ -152,13 +152,16 @@ describe('the declared variables', () => {
     provider: { environment: Record<string, string> };
   };
 
-  it.each(Object.entries(ENVIRONMENT))('%s is in the README, with its default, param and meaning', (name, declaration) => {
-    const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\``));
-    expect(row, `no row for ${name} in the README's configuration table`).toBeDefined();
-    if (declaration.default !== undefined) expect(row).toContain(`\`${declaration.default}\``);
-    if (declaration.param !== undefined) expect(row).toContain(`\`${declaration.param}\``);
-    expect(row).toContain(declaration.meaning);
-  });
+  it.each(Object.entries(ENVIRONMENT))(
+    '%s is in the README, with its default, param and meaning',
+    (name, declaration) => {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\``));
+      expect(row, `no row for ${name} in the README's configuration table`).toBeDefined();
+      if (declaration.default !== undefined) expect(row).toContain(`\`${declaration.default}\``);
+      if (declaration.param !== undefined) expect(row).toContain(`\`${declaration.param}\``);
+      expect(row).toContain(declaration.meaning);
+    },
+  );
 
   it.each(Object.entries(ENVIRONMENT))('%s is set from its param in serverless.yml', (name, declaration) => {
     if (declaration.param === undefined) {
