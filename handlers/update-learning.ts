@@ -31,35 +31,34 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
     new LearningsRepository(createDocumentClient(config.dynamoDb), {
       oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
     });
-  const authentication = authenticate(config);
-  const handler = middy<HttpEvent, HttpResult, Error, RequestContext>(options.plugin)
-    .use(errorEnvelope({ log: config.logRequests }))
-    .use(authentication)
-    .use(requireJsonBody())
-    // requireJsonBody has checked the media type, charset and bytes, with the contract's answers.
-    .use(httpJsonBodyParser({ disableContentTypeCheck: true }))
-    .use(validateRequest(config))
-    .handler(async (_event, context) => {
-      const { principal, command } = context;
-      // authenticate and validateRequest set both or threw: this guards only a pipeline edited out of order.
-      /* v8 ignore next 2 */
-      if (principal === undefined || command === undefined)
-        throw new Error('pipeline ran the handler unauthenticated or unvalidated');
-      // Middy's abort signal is not passed on: its early timeout still answers 503 before the Lambda's
-      // deadline, aborting cannot undo a write that already reached DynamoDB, and the client's own
-      // deadlines end a hung call long before that timeout.
-      context.timing = {};
-      const result = await updateLearning(learnings, principal, command, context.timing);
-      context.outcome = result.written ? 'updated' : 'unchanged';
-      context.version = result.version;
-      return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
-    });
-  // Settles once the token verification keys are ready: a remote JWKS fetched, or the key imported.
-  return Object.assign(handler, { prepared: authentication.prepared });
+  return (
+    middy<HttpEvent, HttpResult, Error, RequestContext>(options.plugin)
+      .use(errorEnvelope({ log: config.logRequests }))
+      .use(authenticate(config))
+      .use(requireJsonBody())
+      // requireJsonBody has checked the media type, charset and bytes, with the contract's answers.
+      .use(httpJsonBodyParser({ disableContentTypeCheck: true }))
+      .use(validateRequest(config))
+      .handler(async (_event, context) => {
+        const { principal, command } = context;
+        // authenticate and validateRequest set both or threw: this guards only a pipeline edited out of order.
+        /* v8 ignore next 2 */
+        if (principal === undefined || command === undefined)
+          throw new Error('pipeline ran the handler unauthenticated or unvalidated');
+        // Middy's abort signal is not passed on: its early timeout still answers 503 before the Lambda's
+        // deadline, aborting cannot undo a write that already reached DynamoDB, and the client's own
+        // deadlines end a hung call long before that timeout.
+        context.timing = {};
+        const result = await updateLearning(learnings, principal, command, context.timing);
+        context.outcome = result.written ? 'updated' : 'unchanged';
+        context.version = result.version;
+        return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
+      })
+  );
 }
 
+// Building the handler starts getting the token verification keys ready (a remote JWKS fetched, or the
+// configured key imported) during Lambda's init, overlapping the rest of it; the first request waits only
+// for what is left. Not a top-level await: `sls invoke local` loads the bundle with require(), which
+// refuses a module that awaits at its top level.
 export const handler = createUpdateLearningHandler(loadConfig(process.env));
-// During Lambda's init (an ES module's top-level await), not on the first caller's clock: the identity
-// provider's keys are fetched, or the configured key imported. It never fails; what is not ready then is
-// done on demand.
-await handler.prepared;

@@ -11,12 +11,12 @@ import {
 import type { Config } from '../../lib/config.ts';
 import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
 
-/** The middleware, and `prepared`: settles once the verification keys are ready (or could not be made so). */
-export function authenticate(
-  config: Config,
-): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> & { prepared: Promise<void> } {
+export function authenticate(config: Config): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
   const trustApiGateway = config.jwt.keySource.kind === 'api-gateway';
   const verifyToken = trustApiGateway ? undefined : createTokenVerifier(config.jwt);
+  // Started now, when the handler is built at init: the keys get ready before (or while) the first token
+  // needs them. It never fails; the first token does on demand whatever is not ready.
+  void verifyToken?.prepare();
   const authenticateBefore = async (request: PipelineRequest) => {
     const { event } = request;
     const claims =
@@ -27,5 +27,5 @@ export function authenticate(
     request.context.principal = principal;
     requireWriteScope(principal, config.authorization);
   };
-  return { before: authenticateBefore, prepared: verifyToken?.prepare() ?? Promise.resolve() };
+  return { before: authenticateBefore };
 }
