@@ -1,9 +1,9 @@
 // The first-request figure of `npm run bench`: what a new container's first caller waits for. The code each
 // fresh process runs (a module given to `node -e`), and the record and environment they share.
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { lambdaContext } from '../dev/events.ts';
-import { ensureLearningsTable } from '../dev/local-dynamodb.ts';
+import { ensureLearningsTable, localClient } from '../dev/local-dynamodb.ts';
 import { signToken } from '../dev/tokens.ts';
 import { BENCH_ENV, ownerEvent, SECRET, TABLE, UPDATE } from './common.ts';
 
@@ -11,11 +11,7 @@ const LEARNING_ID = 'lrn_first_request';
 
 /** Seeds the record both first calls update; the environment of every fresh process. */
 export async function firstRequestSetup(endpoint: string): Promise<Record<string, string>> {
-  const setup = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const setup = localClient(endpoint);
   await ensureLearningsTable(setup, TABLE);
   await setup.send(
     new PutItemCommand({
