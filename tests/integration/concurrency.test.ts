@@ -28,6 +28,19 @@ const write = (id: string, token: string, writer: string) =>
   });
 
 describe('racing writers', () => {
+  it('two writers with the same If-Match tag: exactly one wins, the other gets 412, the record holds the winner', async () => {
+    const record = learning({ user_id: 'alice' });
+    await harness.put(record);
+    const id = String(record.learning_id);
+    const tag = (await harness.invoke({ learningId: id, token: alice, body: {} })).headers.ETag ?? '';
+    const conditional = (writer: string) =>
+      harness.invoke({ learningId: id, token: alice, body: { content: { writer } }, headers: { 'if-match': tag } });
+    const answers = await Promise.all([conditional('A'), conditional('B')]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 412]);
+    const winner = answers.find((answer) => answer.status === 200);
+    expect((await harness.get(id))?.content).toEqual(winner?.body.content);
+  });
+
   it('owners, strangers and an admin at once: every owner and admin write lands whole, no stranger write does', async () => {
     const record = learning({ user_id: 'alice' });
     await harness.put(record);

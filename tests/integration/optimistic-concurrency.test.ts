@@ -68,15 +68,6 @@ describe('If-Match', () => {
     expect(harness.dynamoDbCalls()[0]).toBe('UpdateCommand');
   });
 
-  it('two writers with the same tag: exactly one wins, the other gets 412, the record holds the winner', async () => {
-    const tag = await currentTag();
-    const answers = await Promise.all([write(alice, { writer: 'A' }, tag), write(alice, { writer: 'B' }, tag)]);
-    const statuses = answers.map((answer) => answer.status).sort();
-    expect(statuses).toEqual([200, 412]);
-    const winner = answers.find((answer) => answer.status === 200);
-    expect((await harness.get(id))?.content).toEqual(winner?.body.content);
-  });
-
   it('a tag from another table never matches, even at the same version', async () => {
     await harness.put(record, 'analytics_learnings');
     const foreign = await currentTag(id, { db_id: 'analytics' });
