@@ -4,9 +4,10 @@
 // to whatever origin asked on every non-preflight answer. API Gateway instead answers a preflight itself,
 // adds the CORS headers only for a configured origin, and ignores any the backend sends. So `npm start`
 // and the tests put this in front, and a browser meets locally what it meets deployed.
-import { createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CorsSettings } from '../deploy/cors.cjs';
+import { forwardRequest } from './forward.ts';
 
 export interface CorsFront {
   baseUrl: string;
@@ -43,33 +44,23 @@ export async function startCorsFront(target: string, settings: CorsSettings | un
       answerPreflight(settings, incoming, outgoing);
       return;
     }
-    const upstream = forward(
-      {
-        host: targetUrl.hostname,
-        port: targetUrl.port,
-        path: incoming.url,
-        method: incoming.method,
-        headers: incoming.headers,
-      },
-      (answer) => {
-        const headers = Object.fromEntries(
-          Object.entries(answer.headers).filter(([name]) => !name.startsWith('access-control-')),
-        );
-        const origin = allowedOrigin(settings, incoming.headers.origin);
-        if (settings !== undefined && origin !== undefined) {
-          headers['access-control-allow-origin'] = origin;
-          headers['access-control-expose-headers'] = settings.exposedResponseHeaders.join(',').toLowerCase();
-          headers.vary = 'Origin';
-        }
-        outgoing.writeHead(answer.statusCode ?? 502, headers);
-        answer.pipe(outgoing);
-      },
-    );
+    const upstream = forwardRequest(targetUrl, incoming, (answer) => {
+      const headers = Object.fromEntries(
+        Object.entries(answer.headers).filter(([name]) => !name.startsWith('access-control-')),
+      );
+      const origin = allowedOrigin(settings, incoming.headers.origin);
+      if (settings !== undefined && origin !== undefined) {
+        headers['access-control-allow-origin'] = origin;
+        headers['access-control-expose-headers'] = settings.exposedResponseHeaders.join(',').toLowerCase();
+        headers.vary = 'Origin';
+      }
+      outgoing.writeHead(answer.statusCode ?? 502, headers);
+      answer.pipe(outgoing);
+    });
     upstream.on('error', () => {
       if (!outgoing.headersSent) outgoing.writeHead(502, { 'content-type': 'application/json' });
       outgoing.end('{"message":"Bad Gateway"}');
     });
-    incoming.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address() as AddressInfo;

@@ -1,8 +1,9 @@
 // A DynamoDB endpoint that forwards to dynalite, or misbehaves on demand: throttles, hangs, resets the
 // connection, answers garbage, or forwards the request and then loses the answer (the write committed,
 // the caller never hears of it). Lets tests drive the real client through real network failures.
-import { createServer, request as forward, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forwardRequest } from './forward.ts';
 
 export type FaultMode = 'pass' | 'throttle' | 'hang' | 'reset' | 'garbage' | 'lose-answer';
 
@@ -48,29 +49,19 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       );
       return;
     }
-    const upstream = forward(
-      {
-        host: targetUrl.hostname,
-        port: targetUrl.port,
-        path: incoming.url,
-        method: incoming.method,
-        headers: incoming.headers,
-      },
-      (answer) => {
-        if (mode === 'lose-answer') {
-          answer.resume();
-          answer.on('end', async () => {
-            await proxy.afterLoss?.();
-            incoming.socket.destroy();
-          });
-          return;
-        }
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      },
-    );
+    const upstream = forwardRequest(targetUrl, incoming, (answer) => {
+      if (mode === 'lose-answer') {
+        answer.resume();
+        answer.on('end', async () => {
+          await proxy.afterLoss?.();
+          incoming.socket.destroy();
+        });
+        return;
+      }
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    });
     upstream.on('error', () => outgoing.destroy());
-    incoming.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -6,10 +6,10 @@
 // of their bundle (bench/README.md). Lambda's application log level (AWS_LAMBDA_LOG_LEVEL, set from the
 // function's LoggingConfig) applies: a line below it keeps only its metrics.
 
-export const SERVICE = 'agno-update-learning';
-export const METRICS_NAMESPACE = 'AgnoUpdateLearning';
+const SERVICE = 'agno-update-learning';
+const METRICS_NAMESPACE = 'AgnoUpdateLearning';
 
-export type Level = 'INFO' | 'WARN' | 'ERROR';
+type Level = 'INFO' | 'WARN' | 'ERROR';
 const LEVEL_RANK: Record<string, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
 
 export interface RequestLogEntry {
@@ -36,7 +36,7 @@ export interface RequestLogEntry {
   cause?: { name: string; message: string } | undefined;
 }
 
-export function levelOf(status: number): Level {
+function levelOf(status: number): Level {
   return status >= 500 ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO';
 }
 
