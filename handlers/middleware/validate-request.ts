@@ -9,8 +9,9 @@ import { parseOrThrow, updateLearningRequestSchema } from '../../lib/schemas.ts'
 import { resolveTable } from '../../lib/tables.ts';
 import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
 
-// updated_at (a 10-digit number) is written with every change: count it before DynamoDB does.
-const UPDATED_AT_BYTES = attributeSize('updated_at', 2_000_000_000, 'updated_at');
+// updated_at is written with every change: count it before DynamoDB does, as a timestamp of ten significant
+// digits (DynamoDB sizes a number by its significant digits: 2_000_000_000 would count four bytes short).
+const UPDATED_AT_BYTES = attributeSize('updated_at', 1_999_999_999, 'updated_at');
 
 export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
   const validateRequestBefore = (request: PipelineRequest) => {

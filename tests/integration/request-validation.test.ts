@@ -1,8 +1,9 @@
 // Every request row of SPEC.md: path, query, headers and body. Each bad input gets the contract's
 // envelope, costs no DynamoDB call and changes nothing.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { httpEvent, type RequestSpec } from '../../dev/events.ts';
 import { signToken } from '../../dev/tokens.ts';
+import { attributeSize, MAX_ITEM_BYTES } from '../../lib/dynamodb-values.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
 import { SPEC_IDENTITY_FIELDS } from '../support/spec-fields.ts';
 
@@ -49,6 +50,20 @@ describe('path learning_id', () => {
     );
     const answer = await harness.invoke({ learningId: 'é'.repeat(512), token: alice, body: { content: {} } });
     expect(answer.status).toBe(404);
+  });
+  it('missing from the event altogether (a route without the parameter): 422 in the envelope, also when logged', async () => {
+    const event = httpEvent({ learningId: id, token: alice, body: { content: {} } });
+    delete (event as { pathParameters?: unknown }).pathParameters;
+    const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const answer = await harness.withEnv({ LOG_REQUESTS: 'all' }).invokeEvent(event);
+      expect(answer.status).toBe(422);
+      expect(answer.body.error_code).toBe('VALIDATION_ERROR');
+      expect(written).toHaveBeenCalledOnce();
+    } finally {
+      written.mockRestore();
+    }
+    expect(await harness.get(id)).toEqual(record);
   });
 });
 
@@ -128,6 +143,19 @@ describe('body', () => {
     ['a number', '42', 'Request body must be a JSON object'],
   ])('%s: 422', async (_name, body, detail) => {
     await expectRefused({ body }, 422, detail);
+  });
+
+  it.each([
+    ['malformed JSON', '{"content": {', 'Request body is not valid JSON', 'invalid JSON'],
+    [
+      'a key the JSON parser itself refuses',
+      '{"__proto__": {"isAdmin": true}}',
+      "Key '__proto__' is not allowed",
+      'forbidden key',
+    ],
+  ])('%s: 422 whose errors name the body', async (_name, body, detail, message) => {
+    const answer = await expectRefused({ body }, 422, detail);
+    expect(answer.body.errors).toEqual([{ path: 'body', message }]);
   });
 
   it('base64-encoded bodies are decoded first', async () => {
@@ -265,6 +293,34 @@ describe('values must fit DynamoDB', () => {
     const half = 'x'.repeat(210 * 1024);
     await expectRefused({ body: { content: { half }, metadata: { half } } }, 413, /maximum item size/);
   });
+
+  it.each<[string, (fill: string) => Record<string, unknown>]>([
+    ['content', (fill) => ({ content: { s: fill } })],
+    ['metadata', (fill) => ({ metadata: { s: fill } })],
+    ['content and metadata', (fill) => ({ content: { s: fill }, metadata: { t: 'x'.repeat(100) } })],
+  ])(
+    'the size check counts every byte (%s): 400 KB exactly is left to DynamoDB, a byte more is a 413 before any call',
+    async (_name, body) => {
+      const now = Math.floor(Date.now() / 1000);
+      const sizeOf = (fill: string) =>
+        Object.entries(body(fill)).reduce(
+          (size, [name, value]) => size + attributeSize(name, value, name),
+          attributeSize('learning_id', id, 'learning_id') + attributeSize('updated_at', now, 'updated_at'),
+        );
+      const fill = 'x'.repeat(MAX_ITEM_BYTES - sizeOf(''));
+      expect(sizeOf(fill)).toBe(MAX_ITEM_BYTES);
+      const atLimit = await harness.invoke({ learningId: id, token: alice, body: body(fill) });
+      // The stored record's other attributes take it over the limit: DynamoDB's refusal, not the pre-check's.
+      expect(atLimit.status).toBe(413);
+      expect(atLimit.body.detail).not.toMatch(/would take/);
+      expect(harness.dynamoDbCalls()).toContain('UpdateCommand');
+      await expectRefused(
+        { body: body(`${fill}x`) },
+        413,
+        `The learning would take ${MAX_ITEM_BYTES + 1} bytes; the maximum item size is ${MAX_ITEM_BYTES}`,
+      );
+    },
+  );
 
   it('a write that fits alone but not beside the stored attributes: 413 from DynamoDB, record unchanged', async () => {
     const big = learning({ user_id: 'alice', content: { blob: 'y'.repeat(300 * 1024) } });
