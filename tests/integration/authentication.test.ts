@@ -65,6 +65,20 @@ describe('the Authorization header', () => {
     await expectUnauthenticated({ token: null, query: { access_token: token } }, 'Authorization header missing');
     await expectUnauthenticated({ token: null, headers: { cookie: `token=${token}` } }, 'Authorization header missing');
   });
+  it('a token of 8,192 characters is verified; one of 8,193 is refused unread', async () => {
+    // Grows a claim until the signed token is exactly `length` characters (base64url adds 1 or 2 per byte).
+    const tokenOfLength = async (length: number) => {
+      for (let padding = Math.floor((length * 3) / 4) - 200; ; padding++) {
+        const token = await signToken({ sub: 'alice', extraClaims: { padding: 'p'.repeat(padding) } });
+        if (token.length === length) return token;
+        if (token.length > length + 2) throw new Error(`no token of ${length} characters`);
+      }
+    };
+    const longest = await tokenOfLength(8192);
+    expect((await harness.invoke({ learningId: id, token: longest, body: { content: {} } })).status).toBe(200);
+    record = (await harness.get(id)) ?? {};
+    await expectUnauthenticated({ token: await tokenOfLength(8193) });
+  });
   it('a 16 KB token: 401 without parsing it', async () => {
     const token = await signToken({ sub: 'alice', extraClaims: { padding: 'p'.repeat(16 * 1024) } });
     await expectUnauthenticated({ token });
@@ -109,6 +123,15 @@ describe('JWT attacks', () => {
       .setProtectedHeader({ alg: 'HS512' })
       .sign(new TextEncoder().encode('local-development-secret-change-me-0123456789'.repeat(2)));
     await expectUnauthenticated({ token });
+  });
+
+  it.each(['HS384', 'HS512'])('%s deployments verify tokens signed so, and only those', async (alg) => {
+    const secret = 's'.repeat(64);
+    const service = harness.withEnv({ JWT_ALGORITHMS: alg, JWT_VERIFICATION_KEY: secret });
+    const token = await signToken({ sub: 'alice', secret, header: { alg } });
+    expect((await service.invoke({ learningId: id, token, body: { content: { alg } } })).status).toBe(200);
+    record = (await harness.get(id)) ?? {};
+    await expectUnauthenticated({ token: await signToken({ sub: 'alice', secret }) }, 'Invalid token', service);
   });
 
   it('expired (beyond the 10 s leeway): 401 Token has expired; within the leeway: accepted', async () => {

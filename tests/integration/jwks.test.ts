@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { httpEvent } from '../../dev/events.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
 import {
   AUDIENCE,
@@ -191,6 +192,44 @@ describe("API Gateway's JWT authorizer in front (JWT_CLAIMS_FROM_API_GATEWAY=tru
     });
     expect(admin.status).toBe(200);
   });
+
+  it('takes brackets off a claim only when they wrap the whole value', async () => {
+    const service = trusting();
+    const bobs = learning({ user_id: 'bob' });
+    await harness.put(bobs);
+    const as = (sub: string) =>
+      service.invoke({
+        learningId: String(bobs.learning_id),
+        authorizerClaims: { sub, scopes: '[learnings:write]' },
+        body: { content: { by: sub } },
+      });
+    for (const sub of ['xbob]', '[bobx', 'bob]', '[bob']) expect((await as(sub)).status, sub).toBe(404);
+    expect((await as('[bob]')).status).toBe(200);
+    expect((await harness.get(String(bobs.learning_id)))?.content).toEqual({ by: '[bob]' });
+  });
+
+  it('passes numbers, booleans and lists among the claims through untouched', async () => {
+    const answer = await trusting().invoke({
+      learningId: id,
+      authorizerClaims: { sub: 'alice', scopes: ['learnings:write'], iat: 1_700_000_000, email_verified: true },
+      body: { content: {} },
+    });
+    expect(answer.status).toBe(200);
+  });
+
+  it.each([
+    ['a Lambda authorizer', { lambda: { sub: 'alice' } }],
+    ['IAM', { iam: { userId: 'alice' } }],
+  ])(
+    "is 401 when the authorizer in front is not a JWT authorizer (%s): its context holds no 'jwt'",
+    async (_name, authorizer) => {
+      const event = httpEvent({ learningId: id, body: { content: {} } });
+      (event.requestContext as unknown as { authorizer: unknown }).authorizer = authorizer;
+      const answer = await trusting().invokeEvent(event);
+      expect(answer.status).toBe(401);
+      expect(answer.body).toEqual({ detail: 'Authorization header missing', error_code: 'UNAUTHENTICATED' });
+    },
+  );
 
   it('is 401 without authorizer claims or without a user id; a bearer header alone is not trusted', async () => {
     const service = trusting();

@@ -87,6 +87,46 @@ describe('If-Match', () => {
     expect((await write(alice, { x: 2 }, `W/${await currentTag()}`)).status).toBe(412);
   });
 
+  it("a chain of conditional writes: each answer's ETag is the If-Match of the next, through versions 1, 2, 3", async () => {
+    let tag = await currentTag();
+    for (const version of [1, 2, 3]) {
+      const answer = await write(alice, { step: version }, tag);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.ETag).toMatch(new RegExp(`^"${version}\\.`));
+      tag = answer.headers.ETag ?? '';
+    }
+    expect((await write(alice, { step: 'stale' }, `"2.${tag.split('.')[1]}`)).status).toBe(412);
+    expect(await harness.get(id)).toMatchObject({ content: { step: 3 }, [VERSION_ATTRIBUTE]: 3 });
+  });
+
+  it('a tag names a version only in its one spelling: leading zeros, signs, exponents and fractions never match', async () => {
+    const at = async (version: number) => {
+      await harness.put({ ...record, [VERSION_ATTRIBUTE]: version });
+      return (await currentTag()).slice(1, -1).split('.')[1];
+    };
+    let hash = await at(1);
+    for (const spelling of ['01', '+1', '1e0', '1.0', '0x1']) {
+      expect((await write(alice, { x: spelling }, `"${spelling}.${hash}"`)).status, spelling).toBe(412);
+    }
+    hash = await at(1000);
+    expect((await write(alice, { x: '1e3' }, `"1e3.${hash}"`)).status).toBe(412);
+    expect((await write(alice, { x: 1000 }, `"1000.${hash}"`)).status).toBe(200);
+    // Versions are counted in at most 15 digits: a tag with 16 names none.
+    hash = await at(999_999_999_999_999);
+    expect((await write(alice, { x: 15 }, `"999999999999999.${hash}"`)).status).toBe(200);
+    expect((await write(alice, { x: 16 }, `"1000000000000000.${hash}"`)).status).toBe(412);
+    expect((await harness.get(id))?.[VERSION_ATTRIBUTE]).toBe(1_000_000_000_000_000);
+  });
+
+  it('list syntax: * with spaces, a leading comma, spaces before a comma, and up to 16 tags are all accepted', async () => {
+    expect((await write(alice, { x: 1 }, ' * ')).status).toBe(200);
+    expect((await write(alice, { x: 2 }, `, ${await currentTag()}`)).status).toBe(200);
+    expect((await write(alice, { x: 3 }, `"other" \t, ${await currentTag()}`)).status).toBe(200);
+    const fifteenOthers = Array.from({ length: 15 }, (_, n) => `"${n}.other"`);
+    expect((await write(alice, { x: 4 }, [...fifteenOthers, await currentTag()].join(','))).status).toBe(200);
+    expect((await harness.get(id))?.[VERSION_ATTRIBUTE]).toBe(4);
+  });
+
   it('* means only that the record must exist', async () => {
     expect((await write(alice, { x: 1 }, '*')).status).toBe(200);
     expect((await write(alice, { x: 1 }, '*', uniqueId())).status).toBe(404);
@@ -104,7 +144,11 @@ describe('If-Match', () => {
   ])('a malformed If-Match (%s) is a 422 and costs no call', async (header) => {
     const answer = await write(alice, { x: 1 }, header);
     expect(answer.status).toBe(422);
-    expect(answer.body.detail).toBe('If-Match must be * or a list of entity tags');
+    expect(answer.body).toEqual({
+      detail: 'If-Match must be * or a list of entity tags',
+      error_code: 'VALIDATION_ERROR',
+      errors: [{ path: 'header.if-match', message: 'malformed' }],
+    });
     expect(harness.dynamoDbCalls()).toEqual([]);
   });
 

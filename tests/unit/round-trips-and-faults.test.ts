@@ -1,14 +1,15 @@
 // DynamoDB proper, simulated with aws-sdk-client-mock where only a mock can produce the case: the
 // ALL_OLD item on a failed condition, throttling, timeouts, broken answers. Calls are counted.
-import { ConditionalCheckFailedException, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { httpEvent, lambdaContext, type RequestSpec } from '../../dev/events.ts';
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { loadConfig } from '../../lib/config.ts';
+import { LearningsRepository } from '../../lib/learnings-repository.ts';
 import { assertMatchesContract } from '../support/contract.ts';
 import { TEST_ENV } from '../support/harness.ts';
 
@@ -23,6 +24,8 @@ beforeAll(async () => {
   admin = await signToken({ sub: 'root', scopes: [ADMIN_SCOPE] });
 });
 afterEach(() => dynamoDb.reset());
+// The mock patches the client class itself: undone, so that no other file run in this worker sees it.
+afterAll(() => dynamoDb.restore());
 
 const stored = {
   learning_id: 'lrn_1',
@@ -146,7 +149,7 @@ describe('DynamoDB failures', () => {
     });
   const networkError = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.1:443`), { code });
 
-  it.each([
+  it.each<[string, Error]>([
     ['throttled (provisioned)', serviceError('ProvisionedThroughputExceededException')],
     ['throttled (on demand)', serviceError('ThrottlingException')],
     ['request limit', serviceError('RequestLimitExceeded')],
@@ -155,6 +158,19 @@ describe('DynamoDB failures', () => {
     ['a request timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' })],
     ['a connection reset', networkError('ECONNRESET')],
     ['a refused connection', networkError('ECONNREFUSED')],
+    ...[
+      'LimitExceededException',
+      'RequestTimeout',
+      'RequestTimeoutException',
+      'AbortError',
+      'TimeoutError',
+      'ServiceUnavailable',
+      'InternalServerError',
+    ].map((name): [string, Error] => [`${name} (as a client error)`, serviceError(name)]),
+    ...['ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].map(
+      (code): [string, Error] => [`a network failure, ${code}`, networkError(code)],
+    ),
+    ['any other 5xx from DynamoDB', serviceError('SomethingNew', 'x', 502)],
   ])('%s: 503 SERVICE_UNAVAILABLE with Retry-After', async (_name, error) => {
     dynamoDb.on(UpdateCommand).rejects(error);
     const answer = await invoke({});
@@ -171,16 +187,39 @@ describe('DynamoDB failures', () => {
     ['a missing table', serviceError('ResourceNotFoundException', 'Requested resource not found: agno_learnings')],
     ['a malformed answer', new SyntaxError('Unexpected token < in JSON at position 0')],
     ['anything else', new Error('arn:aws:dynamodb:us-east-1:123:table/secret stack')],
-  ])('%s: 500 with no internal text', async (_name, error) => {
+    ['an error with a code that is no network failure', networkError('ERR_INVALID_ARG_TYPE')],
+    ['a 4xx with an unknown name', serviceError('SomethingNew', 'x', 400)],
+  ])('%s: 500 with no internal text and no Retry-After', async (_name, error) => {
     dynamoDb.on(UpdateCommand).rejects(error);
     const answer = await invoke({});
     expect(answer.status).toBe(500);
     expect(answer.body).toEqual({ detail: 'Internal server error', error_code: 'INTERNAL_SERVER_ERROR' });
+    expect(answer.headers['Retry-After']).toBeUndefined();
   });
 
   it('a failure that is not even an Error: 500', async () => {
-    dynamoDb.on(UpdateCommand).rejects('connection lost' as never);
+    // callsFake, not rejects: rejects() wraps a string in an Error.
+    dynamoDb.on(UpdateCommand).callsFake(() => Promise.reject('connection lost'));
     expect((await invoke({})).status).toBe(500);
+  });
+
+  it('a bug in the service itself (a TypeError, not a DynamoDB failure): 500 without Retry-After, as a retry meets it again', async () => {
+    class BrokenRepository extends LearningsRepository {
+      override update(): Promise<never> {
+        return Promise.reject(new TypeError("Cannot read properties of undefined (reading 'user_id')"));
+      }
+    }
+    const repository = new BrokenRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), {
+      oldItemOnConditionFailure: true,
+    });
+    const broken = createUpdateLearningHandler(loadConfig(TEST_ENV), { repository });
+    const result = (await broken(
+      httpEvent({ learningId: 'lrn_1', token: alice, body: { content: {} } }),
+      lambdaContext(),
+    )) as { statusCode: number; headers: Record<string, string>; body: string };
+    expect(result.statusCode).toBe(500);
+    expect(result.headers['Retry-After']).toBeUndefined();
+    expect(JSON.parse(result.body)).toEqual({ detail: 'Internal server error', error_code: 'INTERNAL_SERVER_ERROR' });
   });
 
   it('an UpdateItem answer without the updated item: 500', async () => {
