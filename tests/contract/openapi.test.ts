@@ -69,7 +69,7 @@ describe('openapi.yaml', () => {
 });
 
 describe('the contract check', () => {
-  const json = { 'Content-Type': 'application/json' };
+  const json = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
   const learning = {
     learning_id: 'l',
     learning_type: 't',
@@ -101,6 +101,7 @@ describe('the contract check', () => {
     ['a 200 missing a field', 200, { ETag: '"1.AAAAAAAAAA"' }, { ...learning, metadata: undefined }],
     ['a 200 with an extra field', 200, { ETag: '"1.AAAAAAAAAA"' }, { ...learning, version: 3 }],
     ['a 200 without ETag', 200, {}, learning],
+    ['a 200 a cache may keep', 200, { ETag: '"1.AAAAAAAAAA"', 'Cache-Control': 'max-age=60' }, learning],
     ['a 401 without WWW-Authenticate', 401, {}, { detail: 'x', error_code: 'UNAUTHENTICATED' }],
     ['a 503 without Retry-After', 503, {}, { detail: 'x', error_code: 'SERVICE_UNAVAILABLE' }],
     [

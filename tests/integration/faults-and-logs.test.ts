@@ -187,22 +187,26 @@ describe('the request log', () => {
     const secretContent = 'very-private-user-fact';
     process.env._X_AMZN_TRACE_ID = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
     let lines: Record<string, unknown>[] = [];
+    const started = performance.now();
     try {
       lines = await requestLogLines(async () => {
         await logged.invoke({ learningId: id, token: alice, body: { content: { secretContent } } });
         await logged.invoke({ learningId: id, token: `${alice}x`, body: { content: { secretContent } } });
         await logged.invoke({ learningId: id, token: alice, body: { content: null } });
         await logged.invoke({ learningId: id, token: alice, body: {}, headers: { 'if-match': '"99.AAAAAAAAAA"' } });
+        await logged.invoke({ learningId: id, token: alice, body: {} });
       });
     } finally {
       delete process.env._X_AMZN_TRACE_ID;
     }
-    expect(lines).toHaveLength(4);
+    const elapsedMs = performance.now() - started;
+    expect(lines).toHaveLength(5);
     expect(lines.map((entry) => [entry.status, entry.outcome, entry.level])).toEqual([
       [200, 'updated', 'INFO'],
       [401, 'UNAUTHENTICATED', 'WARN'],
       [422, 'VALIDATION_ERROR', 'WARN'],
       [412, 'PRECONDITION_FAILED', 'WARN'],
+      [200, 'unchanged', 'INFO'],
     ]);
     for (const entry of lines) {
       expect(entry).toMatchObject({
@@ -214,9 +218,14 @@ describe('the request log', () => {
         traceId: '1-5759e988-bd862e3fe1be46a994272793',
       });
       expect(Date.parse(String(entry.timestamp))).toBeGreaterThan(0);
-      expect(typeof entry.latencyMs).toBe('number');
+      expect(entry.latencyMs).toBeGreaterThan(0);
+      expect(entry.latencyMs).toBeLessThan(elapsedMs);
       expect(typeof entry.coldStart).toBe('boolean');
+      // Only a 5xx carries its cause.
+      expect(entry.cause).toBeUndefined();
     }
+    // A container's first request is its cold start; these follow others.
+    expect(lines.map((entry) => entry.coldStart)).toEqual([false, false, false, false, false]);
     expect(lines[0]).toMatchObject({
       userId: 'alice',
       admin: false,
@@ -296,6 +305,7 @@ describe('the request log', () => {
     expect(answer?.body).toEqual({ detail: 'Internal server error', error_code: 'INTERNAL_SERVER_ERROR' });
     const entry = lines[0] ?? {};
     expect(entry).toMatchObject({ level: 'ERROR', status: 500 });
-    expect((entry.cause as { name?: string }).name).toBeTruthy();
+    // The cause is what went wrong underneath, not the 500 it became.
+    expect((entry.cause as { name?: string }).name).toMatch(/^(?!InternalServerError$)\w+$/);
   });
 });

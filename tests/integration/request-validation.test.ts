@@ -23,7 +23,12 @@ beforeEach(async () => {
   await harness.put(record);
 });
 
-async function expectRefused(spec: Partial<RequestSpec>, status: number, detail?: string | RegExp) {
+async function expectRefused(
+  spec: Partial<RequestSpec>,
+  status: number,
+  detail?: string | RegExp,
+  errors?: { path: string; message: string }[],
+) {
   const answer = await harness.invoke({ learningId: id, token: alice, ...spec });
   expect(answer.status).toBe(status);
   expect(answer.headers['Content-Type']).toBe('application/json');
@@ -33,6 +38,7 @@ async function expectRefused(spec: Partial<RequestSpec>, status: number, detail?
   );
   if (typeof detail === 'string') expect(answer.body.detail).toBe(detail);
   else if (detail) expect(answer.body.detail).toMatch(detail);
+  if (errors !== undefined) expect(answer.body.errors).toEqual(errors);
   expect(harness.dynamoDbCalls()).toEqual([]);
   expect(await harness.get(id)).toEqual(record);
   return answer;
@@ -51,9 +57,10 @@ describe('path learning_id', () => {
     const answer = await harness.invoke({ learningId: 'é'.repeat(512), token: alice, body: { content: {} } });
     expect(answer.status).toBe(404);
   });
-  it('missing from the event altogether (a route without the parameter): 422 in the envelope, also when logged', async () => {
+  it('missing from a hand-made event with no request context either: 422 in the envelope, also when logged', async () => {
     const event = httpEvent({ learningId: id, token: alice, body: { content: {} } });
     delete (event as { pathParameters?: unknown }).pathParameters;
+    delete (event as { requestContext?: unknown }).requestContext;
     const written = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       const answer = await harness.withEnv({ LOG_REQUESTS: 'all' }).invokeEvent(event);
@@ -93,9 +100,11 @@ describe('Content-Type', () => {
       { body: { content: {} }, headers: { 'content-type': type } },
       422,
       'Content-Type must be application/json',
+      [{ path: 'header.content-type', message: 'must be application/json' }],
     );
   });
   it.each([
+    ' application/json ',
     'Application/JSON; charset=utf-8',
     'application/json ; charset=utf-8',
     'application/json;charset="UTF-8"',
@@ -118,6 +127,7 @@ describe('Content-Type', () => {
       { body: '{"content": {"name": "Ren\u00e9"}}', headers: { 'content-type': type } },
       422,
       'Content-Type charset must be utf-8',
+      [{ path: 'header.content-type', message: 'charset must be utf-8' }],
     );
   });
   it('with parameters, any case: accepted', async () => {
@@ -142,7 +152,9 @@ describe('body', () => {
     ['null', 'null', 'Request body must be a JSON object'],
     ['a number', '42', 'Request body must be a JSON object'],
   ])('%s: 422', async (_name, body, detail) => {
-    await expectRefused({ body }, 422, detail);
+    const answer = await expectRefused({ body }, 422, detail);
+    if (detail === 'Request body is required')
+      expect(answer.body.errors).toEqual([{ path: 'body', message: 'required' }]);
   });
 
   it.each([
@@ -185,6 +197,7 @@ describe('body', () => {
     const answer = await harness.invokeEvent(event);
     expect(answer.status).toBe(422);
     expect(answer.body.detail).toBe('Request body is not valid UTF-8');
+    expect(answer.body.errors).toEqual([{ path: 'body', message: 'invalid UTF-8' }]);
     expect(harness.dynamoDbCalls()).toEqual([]);
     expect(await harness.get(id)).toEqual(record);
   });

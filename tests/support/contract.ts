@@ -36,6 +36,9 @@ export function assertMatchesContract(status: number, headers: Record<string, st
   const problems: string[] = [];
   const contentType = headers['Content-Type'] ?? headers['content-type'] ?? '';
   if (!contentType.startsWith('application/json')) problems.push(`Content-Type is ${contentType}`);
+  // Answers carry users' data: no cache along the way keeps them.
+  const cacheControl = headers['Cache-Control'] ?? headers['cache-control'];
+  if (cacheControl !== 'no-store') problems.push(`Cache-Control is ${cacheControl}`);
   const bodyValidator = validatorFor(
     `/paths/~1learnings~1%7Blearning_id%7D/patch/responses/${status}/content/application~1json/schema`,
   );
