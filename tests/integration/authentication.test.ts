@@ -56,6 +56,25 @@ describe('the Authorization header', () => {
       expect(answer.status).toBe(200);
     }
   });
+  it('blank: 401 Authorization header missing; spaces around a good one are ignored', async () => {
+    await expectUnauthenticated({ token: null, headers: { authorization: ' \t ' } }, 'Authorization header missing');
+    const token = await signToken({ sub: 'alice' });
+    const answer = await harness.invoke({
+      learningId: id,
+      token: null,
+      headers: { authorization: `  Bearer ${token}  ` },
+      body: { content: {} },
+    });
+    expect(answer.status).toBe(200);
+    record = (await harness.get(id)) ?? {};
+  });
+  it('a scheme that only ends in Bearer: 401 naming the scheme', async () => {
+    const token = await signToken({ sub: 'alice' });
+    await expectUnauthenticated(
+      { token: null, headers: { authorization: `xBearer ${token}` } },
+      'Authorization header must use the Bearer scheme',
+    );
+  });
   it('Bearer with no token, or a token with spaces inside: 401', async () => {
     await expectUnauthenticated({ token: null, headers: { authorization: 'Bearer' } });
     await expectUnauthenticated({ token: null, headers: { authorization: 'Bearer a b' } });

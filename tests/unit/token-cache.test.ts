@@ -47,10 +47,52 @@ describe('the verified-token cache', () => {
     for (const token of tokens) await verify(token);
     const subtle = vi.spyOn(crypto.subtle, 'verify');
     await verify(tokens[1000] ?? '');
+    await verify(tokens[1] ?? '');
     expect(subtle).toHaveBeenCalledTimes(0);
     await verify(tokens[0] ?? '');
     expect(subtle).toHaveBeenCalledTimes(1);
     subtle.mockRestore();
+  });
+
+  it('serves a token up to exactly five minutes after verifying it, and not a millisecond longer', async () => {
+    const start = Date.now();
+    vi.useFakeTimers({ now: start });
+    const verify = createTokenVerifier(jwt());
+    const token = await signToken({ sub: 'alice', expiresIn: 3600 });
+    await verify(token);
+    const subtle = vi.spyOn(crypto.subtle, 'verify');
+    vi.setSystemTime(start + 5 * 60_000);
+    await verify(token);
+    expect(subtle).toHaveBeenCalledTimes(0);
+    vi.setSystemTime(start + 5 * 60_000 + 1);
+    await verify(token);
+    expect(subtle).toHaveBeenCalledTimes(1);
+    subtle.mockRestore();
+  });
+
+  it('serves a token from the cache until its expiry plus leeway, and refuses it from that second', async () => {
+    const start = Math.floor(Date.now() / 1000) * 1000;
+    vi.useFakeTimers({ now: start });
+    const verify = createTokenVerifier(jwt());
+    const token = await signToken({ sub: 'alice', expiresIn: 30 });
+    await verify(token);
+    const subtle = vi.spyOn(crypto.subtle, 'verify');
+    // exp is start + 30 s; the leeway is 10 s.
+    vi.setSystemTime(start + 40_000 - 1);
+    await verify(token);
+    expect(subtle).toHaveBeenCalledTimes(0);
+    vi.setSystemTime(start + 40_000);
+    await expect(verify(token)).rejects.toThrow('Token has expired');
+    subtle.mockRestore();
+  });
+
+  it('refuses a token issued in the future beyond the leeway, and accepts one just within it', async () => {
+    const start = Math.floor(Date.now() / 1000) * 1000;
+    vi.useFakeTimers({ now: start });
+    const verify = createTokenVerifier(jwt());
+    const issuedIn = (seconds: number) => signToken({ sub: 'alice', extraClaims: { iat: start / 1000 + seconds } });
+    await expect(verify(await issuedIn(10))).resolves.toMatchObject({ sub: 'alice' });
+    await expect(verify(await issuedIn(11))).rejects.toThrow('Invalid token');
   });
 
   it('never caches a refusal: a forged token is refused every time', async () => {
