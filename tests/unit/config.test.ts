@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ConfigError, ENVIRONMENT, loadConfig } from '../../lib/config.ts';
+import { ConfigError, ENVIRONMENT, loadConfig, namesKeySource } from '../../lib/config.ts';
 
 const SECRET = 'x'.repeat(32);
 const base = { JWT_ALGORITHMS: 'HS256', JWT_VERIFICATION_KEY: SECRET };
@@ -15,6 +15,44 @@ const ecPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .toString();
 
 describe('loadConfig', () => {
+  it('fails with a ConfigError naming the variable, the algorithms it supports, and a private key for what it is', () => {
+    const refusal = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('no refusal');
+    };
+    const unsupported = refusal({ JWT_ALGORITHMS: 'HS256,XS1', JWT_VERIFICATION_KEY: SECRET });
+    expect(unsupported).toBeInstanceOf(ConfigError);
+    expect(unsupported.name).toBe('ConfigError');
+    expect(unsupported.message).toBe(
+      "Invalid configuration: JWT_ALGORITHMS has unsupported algorithm 'XS1' (supported: HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA)",
+    );
+    const privatePem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    expect(refusal({ JWT_ALGORITHMS: 'RS256', JWT_VERIFICATION_KEY: privatePem }).message).toMatch(
+      /JWT_VERIFICATION_KEY must be a PEM-encoded public key/,
+    );
+    expect(loadConfig({ ...base, LOG_REQUESTS: 'errors' }).logRequests).toBe('errors');
+  });
+
+  it('namesKeySource tells whether the environment says where keys come from', () => {
+    expect(namesKeySource({})).toBe(false);
+    expect(namesKeySource({ JWT_VERIFICATION_KEY: ' ' })).toBe(false);
+    for (const env of [
+      { JWT_VERIFICATION_KEY: SECRET },
+      { JWT_JWKS_URL: 'https://idp.example/jwks.json' },
+      { JWT_JWKS_FILE: 'keys.json' },
+      { JWT_CLAIMS_FROM_API_GATEWAY: 'true' },
+    ]) {
+      expect(namesKeySource(env), JSON.stringify(env)).toBe(true);
+    }
+    expect(namesKeySource({ JWT_CLAIMS_FROM_API_GATEWAY: 'false' })).toBe(false);
+  });
+
   it('reads the DynamoDB and identity-provider settings', () => {
     const local = loadConfig({ ...base, DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' });
     expect(local.dynamoDb.oldItemOnConditionFailure).toBe(false);
