@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
+import { runs } from '../support/runs.ts';
 import { SPEC_IDENTITY_FIELDS } from '../support/spec-fields.ts';
 
 let harness: Harness;
@@ -70,7 +71,7 @@ describe('whatever arrives', () => {
         expect(answer.status).not.toBe(500);
         if (answer.status !== 200) expect(isEnvelope(answer.body)).toBe(true);
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 
@@ -93,7 +94,7 @@ describe('whatever arrives', () => {
           expect(answer.headers['WWW-Authenticate']).toBe('Bearer');
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 });
@@ -113,7 +114,7 @@ describe('the stored record', () => {
         });
         expect(await harness.get(String(record.learning_id))).toEqual(record);
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -139,7 +140,7 @@ describe('the stored record', () => {
         const stored = (await harness.get(String(record.learning_id))) ?? {};
         expect(Object.fromEntries(IDENTITY.map((field) => [field, stored[field]]))).toEqual(identity);
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 });
@@ -187,7 +188,7 @@ describe('a valid update', () => {
           }
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 });

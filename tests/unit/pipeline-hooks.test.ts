@@ -3,7 +3,7 @@
 // names, and the hooks change nothing of the answer.
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { httpEvent, lambdaContext } from '../../dev/events.ts';
 import { signToken } from '../../dev/tokens.ts';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
@@ -12,6 +12,8 @@ import { TEST_ENV } from '../support/harness.ts';
 
 const dynamoDb = mockClient(DynamoDBDocumentClient);
 afterEach(() => dynamoDb.reset());
+// The mock patches the client class itself: undone, so that no other file run in this worker sees it.
+afterAll(() => dynamoDb.restore());
 let alice: string;
 beforeAll(async () => {
   alice = await signToken({ sub: 'alice' });
