@@ -49,6 +49,7 @@ function asJson(value: unknown): unknown {
     let copy: unknown[] | undefined;
     for (let index = 0; index < value.length; index++) {
       const converted = asJson(value[index]);
+      // Stryker disable next-line ConditionalExpression: memory only, a copy holds the same values
       if (converted === value[index]) continue;
       copy ??= [...value];
       copy[index] = converted;
@@ -60,6 +61,7 @@ function asJson(value: unknown): unknown {
     let copy: Record<string, unknown> | undefined;
     for (const key of Object.keys(map)) {
       const converted = asJson(map[key]);
+      // Stryker disable next-line ConditionalExpression: memory only, a copy holds the same values
       if (converted === map[key]) continue;
       copy ??= { ...map };
       copy[key] = converted;

@@ -57,8 +57,9 @@ export async function updateLearning(
     throw new PreconditionFailedError(entityTag(scope, version), version);
   }
   // The condition failed, so the write was not allowed when it ran. A record that reads as allowed now
-  // changed after that moment (created, or given to the caller): it did not exist for this write.
-  throw refusal(access === 'allowed' ? 'not-found' : access);
+  // changed after that moment (created, or given to the caller): it did not exist for this write, and
+  // refusal() answers it as not found.
+  throw refusal(access);
 }
 
 /**

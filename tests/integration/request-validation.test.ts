@@ -65,7 +65,7 @@ describe('path learning_id', () => {
     try {
       const answer = await harness.withEnv({ LOG_REQUESTS: 'all' }).invokeEvent(event);
       expect(answer.status).toBe(422);
-      expect(answer.body.error_code).toBe('VALIDATION_ERROR');
+      expect(answer.body).toMatchObject({ detail: 'learning_id is required', error_code: 'VALIDATION_ERROR' });
       expect(written).toHaveBeenCalledOnce();
     } finally {
       written.mockRestore();
@@ -83,6 +83,7 @@ describe('query db_id and table', () => {
       { body: { content: {} }, query: { table: 'agno_learnings' } },
       422,
       'The db_id query parameter is required when passing a table',
+      [{ path: 'query.table', message: 'The db_id query parameter is required when passing a table' }],
     );
   });
   it('a table not configured for that database: 404, and the name is never used', async () => {

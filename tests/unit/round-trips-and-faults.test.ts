@@ -171,6 +171,7 @@ describe('DynamoDB failures', () => {
       (code): [string, Error] => [`a network failure, ${code}`, networkError(code)],
     ),
     ['any other 5xx from DynamoDB', serviceError('SomethingNew', 'x', 502)],
+    ['a 500 by any other name', serviceError('SomethingNew', 'x', 500)],
   ])('%s: 503 SERVICE_UNAVAILABLE with Retry-After', async (_name, error) => {
     dynamoDb.on(UpdateCommand).rejects(error);
     const answer = await invoke({});
@@ -233,7 +234,10 @@ describe('DynamoDB failures', () => {
       .rejects(serviceError('ValidationException', 'Item size to update has exceeded the maximum allowed size'));
     const answer = await invoke({});
     expect(answer.status).toBe(413);
-    expect(answer.body.error_code).toBe('PAYLOAD_TOO_LARGE');
+    expect(answer.body).toEqual({
+      detail: 'The updated learning would exceed the maximum item size of 400 KB',
+      error_code: 'PAYLOAD_TOO_LARGE',
+    });
   });
 
   it("DynamoDB's own nesting refusal: 422, should the pre-check ever count differently", async () => {
@@ -251,6 +255,21 @@ describe('DynamoDB failures', () => {
       detail: 'The learning would be nested more than 31 levels deep, which DynamoDB refuses',
       error_code: 'VALIDATION_ERROR',
     });
+  });
+
+  it('a foreign counter whose takeover fails too is reported like any other failure; the takeover checks the counter is still foreign', async () => {
+    dynamoDb
+      .on(UpdateCommand)
+      .rejectsOnce(
+        serviceError('ValidationException', 'An operand in the update expression has an incorrect data type'),
+      )
+      .rejects(serviceError('ThrottlingException'));
+    expect((await invoke({})).status).toBe(503);
+    const [first, takeover] = dynamoDb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(first?.ConditionExpression).not.toContain('attribute_type');
+    expect(takeover?.ConditionExpression).toBe(
+      `${first?.ConditionExpression} AND NOT attribute_type(#version, :number)`,
+    );
   });
 
   it('a failure of the classifying read is reported like any other DynamoDB failure', async () => {
