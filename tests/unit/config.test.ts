@@ -1,6 +1,8 @@
 // A bad configuration fails at init, naming the variable; a good one is read as documented.
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError, ENVIRONMENT, loadConfig, namesKeySource } from '../../lib/config.ts';
@@ -37,6 +39,67 @@ describe('loadConfig', () => {
       /JWT_VERIFICATION_KEY must be a PEM-encoded public key/,
     );
     expect(loadConfig({ ...base, LOG_REQUESTS: 'errors' }).logRequests).toBe('errors');
+  });
+
+  it('holds every rule at its edge', () => {
+    const message = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(loadConfig({ ...base, JWT_LEEWAY_SECONDS: '300' }).jwt.leewaySeconds).toBe(300);
+    expect(message({ ...base, JWT_LEEWAY_SECONDS: '301' })).toMatch(
+      /JWT_LEEWAY_SECONDS must be an integer from 0 to 300/,
+    );
+    expect(message({ ...base, LEARNINGS_TABLE: '!!abc' })).toMatch(
+      /LEARNINGS_TABLE has an invalid DynamoDB table name/,
+    );
+    // Key types: EC for ES*, Ed25519 for EdDSA; the wrong one is named.
+    expect(loadConfig({ JWT_ALGORITHMS: 'ES256', JWT_VERIFICATION_KEY: ecPem }).jwt.keySource.kind).toBe('public-key');
+    const edPem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(loadConfig({ JWT_ALGORITHMS: 'EdDSA', JWT_VERIFICATION_KEY: edPem }).jwt.keySource.kind).toBe('public-key');
+    expect(message({ JWT_ALGORITHMS: 'RS256', JWT_VERIFICATION_KEY: ecPem })).toBe(
+      'Invalid configuration: JWT_VERIFICATION_KEY is a ec key, which cannot verify RS256',
+    );
+    // A PEM whose newlines arrive escaped.
+    expect(
+      loadConfig({ JWT_ALGORITHMS: 'RS256', JWT_VERIFICATION_KEY: rsaPem.replaceAll('\n', '\\n') }).jwt.keySource,
+    ).toEqual({ kind: 'public-key', pem: rsaPem });
+    // The longest hash sets the secret's least length.
+    expect(message({ JWT_ALGORITHMS: 'HS256,HS512', JWT_VERIFICATION_KEY: 'x'.repeat(48) })).toBe(
+      'Invalid configuration: JWT_VERIFICATION_KEY must be at least 64 bytes for HS256, HS512',
+    );
+    // JWKS URLs: https anywhere, plain http on loopback only.
+    for (const url of ['https://idp.example/jwks.json', 'http://[::1]:9/jwks.json', 'http://127.0.0.1:9/jwks.json']) {
+      expect(message({ JWT_ALGORITHMS: 'RS256', JWT_JWKS_URL: url }), url).toBe('accepted');
+    }
+    for (const url of ['ftp://localhost/jwks.json', 'http://idp.example/jwks.json']) {
+      expect(message({ JWT_ALGORITHMS: 'RS256', JWT_JWKS_URL: url }), url).toMatch(/must use https/);
+    }
+    for (const raw of ['"x"', 'null', '5', '[]']) {
+      expect(message({ ...base, LEARNINGS_DATABASES: raw }), raw).toBe(
+        'Invalid configuration: LEARNINGS_DATABASES must be a JSON object of db_id to an array of table names',
+      );
+    }
+  });
+
+  it('a JWKS file must hold public keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jwks-'));
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const rsaJwk = { kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'r' };
+    const load = (path: string) => () => loadConfig({ JWT_ALGORITHMS: 'RS256', JWT_JWKS_FILE: path });
+    expect(load(file('null.json', 'null'))).toThrow('JWT_JWKS_FILE must hold a JWKS: {"keys": [...]}');
+    expect(load(file('empty.json', '{"keys":[]}'))).toThrow('JWT_JWKS_FILE must hold a JWKS');
+    expect(load(file('oct.json', JSON.stringify({ keys: [rsaJwk, { kty: 'oct', k: 'c2VjcmV0' }] })))).toThrow(
+      'Invalid configuration: JWT_JWKS_FILE must not hold symmetric (oct) keys',
+    );
+    expect(load(file('rsa.json', JSON.stringify({ keys: [rsaJwk] })))().jwt.keySource.kind).toBe('jwks-file');
   });
 
   it('namesKeySource tells whether the environment says where keys come from', () => {

@@ -278,3 +278,103 @@ describe('the same JSON value, as DynamoDB stores it', () => {
     }
   });
 });
+
+describe('DynamoDB value rules at their edges', () => {
+  const refusal = (value: unknown) => {
+    try {
+      attributeSize('content', value, 'content');
+    } catch (error) {
+      return { detail: (error as Error).message, errors: (error as { errors?: unknown }).errors };
+    }
+    return undefined;
+  };
+
+  it.each([
+    [{ s: '\ud800' }, 'content.s', 'lone surrogate'],
+    [{ '\ud800': 1 }, 'content.\ud800', 'lone surrogate'],
+    [{ f: () => 1 }, 'content.f', 'not a JSON value'],
+    [{ a: 1, b: { prototype: 1 } }, 'content.b.prototype', 'forbidden key'],
+    [{ n: Number.NaN }, 'content.n', 'not a finite number'],
+    [{ n: NumberValue.from(`1${'2'.repeat(38)}`) }, 'content.n', 'more than 38 significant digits'],
+    [{ n: NumberValue.from('1e126') }, 'content.n', 'number out of range'],
+  ])('a refusal names the place and the rule: %j', (value, path, message) => {
+    expect(refusal(value)?.errors).toEqual([{ path, message }]);
+  });
+
+  it("numbers: DynamoDB's range is 1E-130 to 9.99E+125 in magnitude, and the size counts pairs of digits", () => {
+    for (const text of ['1e125', '9.99e125', '1e-130', '-1e-130', '0e999']) {
+      expect(refusal({ n: NumberValue.from(text) }), text).toBeUndefined();
+    }
+    for (const text of ['1e126', '1e-131']) expect(refusal({ n: NumberValue.from(text) })?.detail).toMatch(/range/);
+    // One byte of exponent, one per two digits, one more when digits and exponent are both even.
+    expect(attributeSize('n', 1.2, 'n')).toBe(1 + 1 + 1 + 1);
+    expect(attributeSize('n', 120, 'n')).toBe(1 + 1 + 1 + 1);
+    expect(attributeSize('n', 12, 'n')).toBe(1 + 1 + 1);
+  });
+
+  it('isExactly reads any notation of the same decimal, and only a whole number text', () => {
+    for (const [text, value] of [
+      ['1.50', 1.5],
+      ['15e-1', 1.5],
+      ['0.15e1', 1.5],
+      ['0001.5', 1.5],
+      ['-0', 0],
+      ['0.000', 0],
+      ['1e2', 100],
+    ] as const) {
+      expect(isExactly(text, value), text).toBe(true);
+    }
+    for (const [text, value] of [
+      ['1.5x', 1.5],
+      ['x1.5', 1.5],
+      ['10', 1],
+      ['-1', 1],
+    ] as const) {
+      expect(isExactly(text, value), text).toBe(false);
+    }
+  });
+
+  it('sameJsonValue tells numbers by sign, digits and exponent, and never mistakes a number or a string for a map', () => {
+    expect(sameJsonValue(NumberValue.from('-0'), 0)).toBe(true);
+    expect(sameJsonValue(NumberValue.from('0e5'), 0)).toBe(true);
+    expect(sameJsonValue(-1, 1)).toBe(false);
+    expect(sameJsonValue(10, 1)).toBe(false);
+    expect(sameJsonValue(NumberValue.from('1'), { value: '1' })).toBe(false);
+    expect(sameJsonValue({ value: '1' }, NumberValue.from('1'))).toBe(false);
+    expect(sameJsonValue('ab', { 0: 'a', 1: 'b' })).toBe(false);
+    expect(sameJsonValue({ 0: 'a', 1: 'b' }, 'ab')).toBe(false);
+    expect(sameJsonValue([1, [2]], [1, [2]])).toBe(true);
+    for (const [a, b] of [
+      [[1], [1, 2]],
+      [[1, 2], [1]],
+      [
+        [1, 2],
+        [1, 3],
+      ],
+      [[], {}],
+      [{}, []],
+    ] as const) {
+      expect(sameJsonValue(a, b), JSON.stringify([a, b])).toBe(false);
+    }
+  });
+
+  it('nesting: the refusal names the member and the rule; closing brackets end levels; a text that is no object names the body', () => {
+    const deep = (levels: number) => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+    const caught = (text: string) => {
+      try {
+        assertNestingWithinLimit(text);
+      } catch (error) {
+        return { detail: (error as Error).message, errors: (error as { errors?: unknown }).errors };
+      }
+      return undefined;
+    };
+    expect(caught(`{"content":{"a":${deep(32)}}}`)).toEqual({
+      detail: 'content is nested more than 31 levels deep',
+      errors: [{ path: 'body.content', message: 'nesting exceeds 31 levels' }],
+    });
+    expect(caught(`{"":${deep(40)}}`)?.errors).toEqual([{ path: 'body', message: 'nesting exceeds 31 levels' }]);
+    expect(caught(`["x",${deep(40)}]`)?.detail).toBe('Request body is nested more than 31 levels deep');
+    expect(caught(`{${'['.repeat(40)}`)?.detail).toBe('Request body is nested more than 31 levels deep');
+    expect(caught(`{"content":{"l":[${'[],'.repeat(40)}[]]}}`)).toBeUndefined();
+  });
+});
