@@ -33,9 +33,6 @@ export default defineConfig({
       AWS_REGION: 'us-east-1',
       PROPERTY_RUNS_SCALE: '0.1',
     },
-    // One module graph for all files of a run: Stryker runs the suite once per mutant, and importing the
-    // SDK, jose and Zod afresh for each of 17 files would take about three times as long.
-    isolate: false,
     sequence: { sequencer: CheapestFirst },
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -42,11 +42,11 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
       .handler(async (_event, context) => {
         const { principal, command } = context;
         // authenticate and validateRequest set both or threw: this guards only a pipeline edited out of order.
-        // Stryker disable ConditionalExpression,LogicalOperator,StringLiteral: unreachable, as above
+        // Stryker disable ConditionalExpression,LogicalOperator,StringLiteral,CallExpression: unreachable, as above
         /* v8 ignore next 2 */
         if (principal === undefined || command === undefined)
           throw new Error('pipeline ran the handler unauthenticated or unvalidated');
-        // Stryker restore ConditionalExpression,LogicalOperator,StringLiteral
+        // Stryker restore ConditionalExpression,LogicalOperator,StringLiteral,CallExpression
         // Middy's abort signal is not passed on: its early timeout still answers 503 before the Lambda's
         // deadline, aborting cannot undo a write that already reached DynamoDB, and the client's own
         // deadlines end a hung call long before that timeout.

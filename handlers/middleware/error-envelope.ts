@@ -85,6 +85,7 @@ function toAppError(error: unknown): AppError {
     // The parser refuses __proto__ itself; its other refusals are all malformed JSON (it checks no media
     // type: requireJsonBody did).
     if (error.message === 'Forbidden key in JSON body') {
+      // Stryker disable next-line OptionalChaining: equivalent, the parser's errors always carry a cause
       return new ValidationError(`Key '${String(error.cause?.data)}' is not allowed`, [
         { path: 'body', message: 'forbidden key' },
       ]);

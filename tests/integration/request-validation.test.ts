@@ -299,8 +299,17 @@ describe('values must fit DynamoDB', () => {
     await expectRefused({ body }, 422, detail);
   });
 
-  it('a lone surrogate in a string: 422 rather than a silently replaced character', async () => {
-    await expectRefused({ body: '{"content": {"s": "\\ud800"}}' }, 422, /not valid Unicode/);
+  it('a lone surrogate in a string: 422 rather than a silently replaced character, naming where it is', async () => {
+    await expectRefused(
+      { body: '{"content": {"s": "\\ud800"}}' },
+      422,
+      'content.s holds a string that is not valid Unicode',
+    );
+    await expectRefused(
+      { body: '{"metadata": {"m": "\\ud800"}}' },
+      422,
+      'metadata.m holds a string that is not valid Unicode',
+    );
   });
 
   it('content and metadata over 400 KB together: 413 before any call', async () => {

@@ -353,6 +353,8 @@ describe('DynamoDB value rules at their edges', () => {
       ],
       [[], {}],
       [{}, []],
+      [{ length: 0 }, []],
+      [[], { length: 0 }],
     ] as const) {
       expect(sameJsonValue(a, b), JSON.stringify([a, b])).toBe(false);
     }
