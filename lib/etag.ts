@@ -104,6 +104,7 @@ function entityTagList(header: string, name: string, weakToo: boolean): string[]
   let listed = 0;
   let position = 0;
   const skip = (characters: string) => {
+    // Stryker disable next-line EqualityOperator: equivalent, one step past the end leaves the list's loop all the same
     while (position < header.length && characters.includes(header.charAt(position))) position++;
   };
   skip(' \t,');

@@ -41,7 +41,7 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): Remo
         });
         if (response.status !== 200) throw new Error(`JWKS answered ${response.status}`);
         const jwks = (await response.json()) as JSONWebKeySet;
-        // Stryker disable next-line ConditionalExpression,OptionalChaining,StringLiteral: equivalent, createLocalJWKSet refuses such a document too
+        // Stryker disable next-line ConditionalExpression,OptionalChaining,StringLiteral,CallExpression: equivalent, createLocalJWKSet refuses such a document too
         if (!Array.isArray(jwks?.keys)) throw new Error('JWKS has no keys array');
         keys = createLocalJWKSet(jwks);
         fetchedAt = Date.now();

@@ -78,6 +78,8 @@ describe('the Authorization header', () => {
   it('Bearer with no token, or a token with spaces inside: 401', async () => {
     await expectUnauthenticated({ token: null, headers: { authorization: 'Bearer' } });
     await expectUnauthenticated({ token: null, headers: { authorization: 'Bearer a b' } });
+    const token = await signToken({ sub: 'alice' });
+    await expectUnauthenticated({ token: null, headers: { authorization: `Bearer ${token} extra` } });
   });
   it('a token in the query string or a cookie instead of the header: 401', async () => {
     const token = await signToken({ sub: 'alice' });

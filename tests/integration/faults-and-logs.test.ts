@@ -52,24 +52,27 @@ describe('DynamoDB failing, through the real SDK', () => {
     );
   });
 
-  it.each([
-    ['with If-Match', true],
-    ['without If-Match', false],
+  it.each<[string, boolean, Record<string, unknown>]>([
+    ['with If-Match', true, { content: { lost: 1 } }],
+    ['without If-Match', false, { content: { lost: 1 } }],
+    ['with If-Match, metadata only', true, { metadata: { lost: 1 } }],
   ])(
     'an answer lost after the write committed (%s): the retry answers 200 with that write, made once',
-    async (_name, conditional) => {
+    async (_name, conditional, body) => {
       const record = learning({ user_id: 'alice' });
       const lostId = String(record.learning_id);
       await harness.put(record);
       const headers: Record<string, string> = conditional ? { 'if-match': (await currentTag(lostId)) ?? '' } : {};
       proxy.requests.length = 0;
       proxy.next = ['lose-answer'];
-      const answer = await faulty.invoke({ learningId: lostId, token: alice, body: { content: { lost: 1 } }, headers });
+      const answer = await faulty.invoke({ learningId: lostId, token: alice, body, headers });
       expect(proxy.requests[0]).toBe('lose-answer');
       expect(answer.status).toBe(200);
-      expect(answer.body.content).toEqual({ lost: 1 });
       const stored = await harness.get(lostId);
-      expect(stored?.content).toEqual({ lost: 1 });
+      for (const [field, value] of Object.entries(body)) {
+        expect(answer.body[field]).toEqual(value);
+        expect(stored?.[field]).toEqual(value);
+      }
       if (conditional) {
         expect(answer.headers.ETag).toMatch(/^"1\./);
         expect(stored?.[VERSION_ATTRIBUTE]).toBe(1);
@@ -121,6 +124,30 @@ describe('DynamoDB failing, through the real SDK', () => {
     for (const body of [{ content: { v: 2 } }, { content: { v: 1 }, metadata: null }]) {
       const second = await faulty.invoke({ learningId: otherId, token: alice, body, headers: { 'if-match': tag } });
       expect(second.status).toBe(412);
+    }
+  });
+
+  it("a DynamoDB that never answers, with the Lambda's deadline far off: the client's own deadline ends the call, 503", async () => {
+    proxy.mode = 'hang';
+    try {
+      const hung = createUpdateLearningHandler(
+        loadConfig({
+          ...TEST_ENV,
+          DYNAMODB_ENDPOINT: proxy.endpoint,
+          DYNAMODB_REQUEST_TIMEOUT_MS: '200',
+          DYNAMODB_MAX_ATTEMPTS: '1',
+        }),
+      );
+      const started = Date.now();
+      const result = (await hung(
+        httpEvent({ learningId: id, token: alice, body: { content: {} } }),
+        lambdaContext(),
+      )) as APIGatewayProxyStructuredResultV2;
+      expect(result.statusCode).toBe(503);
+      // lambdaContext leaves 10 s: only the client's 200 ms deadline can have ended it this soon.
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      proxy.mode = 'pass';
     }
   });
 

@@ -41,6 +41,7 @@ afterAll(async () => {
 beforeEach(async () => {
   provider.published = [rsa, ec];
   provider.down = false;
+  provider.status = 200;
   provider.fetches = 0;
   const record = learning({ user_id: 'alice' });
   id = String(record.learning_id);
@@ -65,6 +66,24 @@ describe('a remote JWKS', () => {
     provider.down = false;
     expect((await update(service, await provider.sign(rsa))).status).toBe(200);
     expect(provider.fetches).toBe(2);
+  });
+
+  it('takes a key set only from a 200 answer: another status is the provider out of reach (503)', async () => {
+    provider.status = 203;
+    const service = harness.withEnv(jwksEnv());
+    const answer = await update(service, await provider.sign(rsa));
+    expect(answer.status).toBe(503);
+    expect(answer.body.error_code).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('refreshes stale keys in the background at most once per cool-down, and keeps them while the provider is down', async () => {
+    const service = harness.withEnv(jwksEnv({ JWT_JWKS_CACHE_SECONDS: '0', JWT_JWKS_COOLDOWN_SECONDS: '30' }));
+    await expect.poll(() => provider.fetches).toBe(1);
+    provider.down = true;
+    for (let request = 0; request < 4; request++) {
+      expect((await update(service, await provider.sign(rsa))).status).toBe(200);
+    }
+    expect(provider.fetches).toBe(1);
   });
 
   it('verifies RS256 and ES256 tokens, fetching the key set once', async () => {

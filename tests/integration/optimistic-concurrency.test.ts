@@ -263,6 +263,16 @@ describe('If-None-Match', () => {
     expect((await writeUnless(alice, '*', String(shared.learning_id))).status).toBe(403);
   });
 
+  it('with If-Match * (spaces around it): If-None-Match alone decides', async () => {
+    const answer = await harness.invoke({
+      learningId: id,
+      token: alice,
+      body: { content: { x: 1 } },
+      headers: { 'if-match': ' * ', 'if-none-match': '"9.AAAAAAAAAA"' },
+    });
+    expect(answer.status).toBe(200);
+  });
+
   it('with If-Match: both must hold', async () => {
     const tag = await currentTag();
     const both = (ifNoneMatch: string) =>

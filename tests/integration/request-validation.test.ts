@@ -96,14 +96,17 @@ describe('query db_id and table', () => {
 });
 
 describe('Content-Type', () => {
-  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx', ''])('%j: 422', async (type) => {
-    await expectRefused(
-      { body: { content: {} }, headers: { 'content-type': type } },
-      422,
-      'Content-Type must be application/json',
-      [{ path: 'header.content-type', message: 'must be application/json' }],
-    );
-  });
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx', 'text/application/json', ''])(
+    '%j: 422',
+    async (type) => {
+      await expectRefused(
+        { body: { content: {} }, headers: { 'content-type': type } },
+        422,
+        'Content-Type must be application/json',
+        [{ path: 'header.content-type', message: 'must be application/json' }],
+      );
+    },
+  );
   it.each([
     ' application/json ',
     'Application/JSON; charset=utf-8',
@@ -123,6 +126,8 @@ describe('Content-Type', () => {
     'application/json; charset=latin1',
     'application/json; charset=iso-8859-1',
     'application/json; charset=utf-16',
+    'application/json;charset=latin1',
+    'application/json; charset = latin1',
   ])('%j: 422, the body is not read as another charset', async (type) => {
     await expectRefused(
       { body: '{"content": {"name": "Ren\u00e9"}}', headers: { 'content-type': type } },

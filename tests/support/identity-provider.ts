@@ -31,6 +31,8 @@ export interface IdentityProvider {
   down: boolean;
   /** When true the endpoint answers 200 with JSON that is not a key set. */
   garbage: boolean;
+  /** The status the key set is answered with (200 unless set). */
+  status: number;
   fetches: number;
   sign(key: SigningKey, claims?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
@@ -55,7 +57,7 @@ export async function startIdentityProvider(published: SigningKey[]): Promise<Id
         use: 'sig',
       })),
     );
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+    response.writeHead(provider.status, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -64,6 +66,7 @@ export async function startIdentityProvider(published: SigningKey[]): Promise<Id
     published,
     down: false,
     garbage: false,
+    status: 200,
     fetches: 0,
     sign: (key, claims = {}) => {
       const now = Math.floor(Date.now() / 1000);
