@@ -4,7 +4,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { httpEvent, lambdaContext } from '../../dev/events.ts';
 import { type FaultProxy, startFaultProxy } from '../../dev/fault-proxy.ts';
-import { signToken } from '../../dev/tokens.ts';
+import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
@@ -108,6 +108,20 @@ describe('DynamoDB failing, through the real SDK', () => {
       }
     },
   );
+
+  it("an admin's answer lost after the write committed, the record then deleted: 503 (the outcome is unknown), never a 404", async () => {
+    const record = learning({ user_id: 'alice' });
+    const lostId = String(record.learning_id);
+    await harness.put(record);
+    proxy.next = ['lose-answer'];
+    proxy.afterLoss = async () => {
+      proxy.afterLoss = undefined;
+      await harness.remove(lostId);
+    };
+    const admin = await signToken({ sub: 'root', scopes: [ADMIN_SCOPE] });
+    const answer = await faulty.invoke({ learningId: lostId, token: admin, body: { content: { lost: 3 } } });
+    expect(answer.status).toBe(503);
+  });
 
   it('a lost answer is not confused with a different write: the same If-Match with other changes is a 412', async () => {
     const record = learning({ user_id: 'alice' });

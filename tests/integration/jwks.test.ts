@@ -42,6 +42,7 @@ beforeEach(async () => {
   provider.published = [rsa, ec];
   provider.down = false;
   provider.status = 200;
+  provider.redirect = false;
   provider.fetches = 0;
   const record = learning({ user_id: 'alice' });
   id = String(record.learning_id);
@@ -74,6 +75,13 @@ describe('a remote JWKS', () => {
     const answer = await update(service, await provider.sign(rsa));
     expect(answer.status).toBe(503);
     expect(answer.body.error_code).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('never follows a redirect: keys come from the configured URL only (503 otherwise)', async () => {
+    provider.redirect = true;
+    const service = harness.withEnv(jwksEnv());
+    expect((await update(service, await provider.sign(rsa))).status).toBe(503);
+    expect(provider.fetches).toBeGreaterThan(0);
   });
 
   it('refreshes stale keys in the background at most once per cool-down, and keeps them while the provider is down', async () => {

@@ -1,6 +1,6 @@
 // The real handler over a real local DynamoDB started by the test run, on a free port: dynalite, or moto's
 // server when DYNAMODB_BACKEND=moto (the vitest project "moto" runs the integration suite so).
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { vi } from 'vitest';
 import { httpEvent, lambdaContext, type RequestSpec } from '../../dev/events.ts';
@@ -40,6 +40,7 @@ export interface Harness {
   invokeEvent(event: APIGatewayProxyEventV2): Promise<HttpAnswer>;
   put(item: Record<string, unknown>, table?: string): Promise<void>;
   get(learningId: string, table?: string): Promise<Record<string, unknown> | undefined>;
+  remove(learningId: string, table?: string): Promise<void>;
   /** Builds another handler on the same DynamoDB with other settings. */
   withEnv(env: Record<string, string>): Harness;
   close(): Promise<void>;
@@ -94,6 +95,9 @@ function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harnes
         new GetCommand({ TableName: table, Key: { learning_id: learningId }, ConsistentRead: true }),
       );
       return Item;
+    },
+    remove: async (learningId, table = 'agno_learnings') => {
+      await testClient.send(new DeleteCommand({ TableName: table, Key: { learning_id: learningId } }));
     },
     withEnv: (overrides) => harnessOn(dynamoDb, { ...env, ...overrides }),
     close: () => dynamoDb.close(),

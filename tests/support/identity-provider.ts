@@ -33,14 +33,20 @@ export interface IdentityProvider {
   garbage: boolean;
   /** The status the key set is answered with (200 unless set). */
   status: number;
+  /** When true the endpoint redirects to another path that serves the key set. */
+  redirect: boolean;
   fetches: number;
   sign(key: SigningKey, claims?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }
 
 export async function startIdentityProvider(published: SigningKey[]): Promise<IdentityProvider> {
-  const server = createServer(async (_request, response) => {
+  const server = createServer(async (request, response) => {
     provider.fetches++;
+    if (provider.redirect && request.url !== '/moved') {
+      response.writeHead(302, { location: '/moved' }).end();
+      return;
+    }
     if (provider.down) {
       response.writeHead(503).end();
       return;
@@ -67,6 +73,7 @@ export async function startIdentityProvider(published: SigningKey[]): Promise<Id
     down: false,
     garbage: false,
     status: 200,
+    redirect: false,
     fetches: 0,
     sign: (key, claims = {}) => {
       const now = Math.floor(Date.now() / 1000);
