@@ -144,7 +144,6 @@ function cachedKeyImports(
   keySource: { kind: 'secret'; secret: Uint8Array } | { kind: 'public-key'; pem: string },
   algorithms: readonly JwtAlgorithm[],
 ): { getKey: JWTVerifyGetKey; prepare(): Promise<void> } {
-  // Stryker disable BooleanLiteral,ConditionalExpression,ArrowFunction,CallExpression,BlockStatement: speed only; the configuration has validated the key, so no import fails and each algorithm's key is imported again on demand
   const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
   const importKey = (algorithm: JwtAlgorithm): Promise<webcrypto.CryptoKey> =>
     keySource.kind === 'secret'
@@ -153,15 +152,19 @@ function cachedKeyImports(
           'raw',
           keySource.secret,
           { name: 'HMAC', hash: HMAC_HASH[algorithm as keyof typeof HMAC_HASH] },
+          // Stryker disable next-line BooleanLiteral: equivalent, an extractable key verifies the same
           false,
           ['verify'],
         )
       : importSPKI(keySource.pem, algorithm);
   const keyFor = (algorithm: JwtAlgorithm) => {
     let key = keys.get(algorithm);
+    // Stryker disable next-line ConditionalExpression: speed only, the key is imported again
     if (key === undefined) {
       key = importKey(algorithm);
+      // Stryker disable next-line ArrowFunction: equivalent, the configuration has validated the key, so no import fails
       key.catch(() => keys.delete(algorithm));
+      // Stryker disable next-line CallExpression: speed only, the key is imported again
       keys.set(algorithm, key);
     }
     return key;
@@ -169,11 +172,12 @@ function cachedKeyImports(
   return {
     // jose has already refused any alg outside the allow-list before asking for a key.
     getKey: (header) => keyFor(header.alg as JwtAlgorithm),
+    // Stryker disable next-line BlockStatement: speed only, each key is imported on demand otherwise
     prepare: async () => {
+      // Stryker disable next-line ArrowFunction: as above
       await Promise.all(algorithms.map((algorithm) => keyFor(algorithm).catch(() => undefined)));
     },
   };
-  // Stryker restore BooleanLiteral,ConditionalExpression,ArrowFunction,CallExpression,BlockStatement
 }
 
 function tokenError(error: unknown): AppError {
