@@ -280,14 +280,16 @@ describe('the same JSON value, as DynamoDB stores it', () => {
 });
 
 describe('DynamoDB value rules at their edges', () => {
-  const refusal = (value: unknown) => {
+  /** What `run` refuses with: its detail and errors entries; undefined when it refuses nothing. */
+  const refusalOf = (run: () => void) => {
     try {
-      attributeSize('content', value, 'content');
+      run();
     } catch (error) {
       return { detail: (error as Error).message, errors: (error as { errors?: unknown }).errors };
     }
     return undefined;
   };
+  const refusal = (value: unknown) => refusalOf(() => attributeSize('content', value, 'content'));
 
   it.each([
     [{ s: '\ud800' }, 'content.s', 'lone surrogate'],
@@ -362,14 +364,7 @@ describe('DynamoDB value rules at their edges', () => {
 
   it('nesting: the refusal names the member and the rule; closing brackets end levels; a text that is no object names the body', () => {
     const deep = (levels: number) => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
-    const caught = (text: string) => {
-      try {
-        assertNestingWithinLimit(text);
-      } catch (error) {
-        return { detail: (error as Error).message, errors: (error as { errors?: unknown }).errors };
-      }
-      return undefined;
-    };
+    const caught = (text: string) => refusalOf(() => assertNestingWithinLimit(text));
     expect(caught(`{"content":{"a":${deep(32)}}}`)).toEqual({
       detail: 'content is nested more than 31 levels deep',
       errors: [{ path: 'body.content', message: 'nesting exceeds 31 levels' }],
