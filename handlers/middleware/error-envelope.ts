@@ -21,11 +21,15 @@ export function errorEnvelope(options: {
   log: RequestLogging;
 }): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
   const logRequest = createRequestLogger(process.env.AWS_LAMBDA_LOG_LEVEL);
-  const log = (request: PipelineRequest, status: number, outcome: string, cause?: unknown) => {
+  const writeLine = (
+    request: PipelineRequest,
+    status: number,
+    outcome: string,
+    cause: unknown,
+    wasCold: boolean,
+    answeredAt: number,
+  ) => {
     const { event, context } = request;
-    const wasCold = coldStart;
-    coldStart = false;
-    if (options.log === 'none') return;
     logRequest(
       {
         requestId: context.awsRequestId,
@@ -40,13 +44,22 @@ export function errorEnvelope(options: {
         status,
         outcome,
         version: context.version,
-        latencyMs: milliseconds(performance.now() - (context.startedAt ?? performance.now())),
+        latencyMs: milliseconds(answeredAt - (context.startedAt ?? answeredAt)),
         dynamoDbMs: context.timing?.dynamoDbMs === undefined ? undefined : milliseconds(context.timing.dynamoDbMs),
         cause: cause instanceof Error ? { name: cause.name, message: cause.message } : undefined,
       },
       // Stryker disable next-line EqualityOperator: equivalent, no answer of this service has status 400
       options.log === 'all' || status >= 400,
     );
+  };
+  const log = (request: PipelineRequest, status: number, outcome: string, cause?: unknown) => {
+    const wasCold = coldStart;
+    coldStart = false;
+    if (options.log === 'none') return;
+    // The line is built and written once the answer is on its way, not on the caller's clock: Lambda's Node
+    // runtime sends an async handler's answer as its promise settles, then lets the event loop run before it
+    // asks for the next event (and _X_AMZN_TRACE_ID still names this invocation's trace until then).
+    setImmediate(writeLine, request, status, outcome, cause, wasCold, performance.now());
   };
   const errorEnvelopeBefore = (request: PipelineRequest) => {
     request.context.startedAt = performance.now();

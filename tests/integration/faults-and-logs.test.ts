@@ -282,6 +282,26 @@ describe('the request log', () => {
     }
   });
 
+  it("is written after the answer, off the caller's clock, and before the event loop would take the next event", async () => {
+    const handler = createUpdateLearningHandler(harness.withEnv({ LOG_REQUESTS: 'all' }).config);
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+    try {
+      const answer = (await handler(
+        httpEvent({ learningId: id, token: alice, body: { content: { deferred: true } } }),
+        lambdaContext(),
+      )) as APIGatewayProxyStructuredResultV2;
+      expect(answer.statusCode).toBe(200);
+      // The answer is back and nothing is written yet: Lambda's runtime sends it at this point.
+      expect(written).toEqual([]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(written).toHaveLength(1);
+      expect(JSON.parse(written[0] ?? '')).toMatchObject({ status: 200, outcome: 'updated', learningId: id });
+    } finally {
+      write.mockRestore();
+    }
+  });
+
   it("carries the request's metrics in CloudWatch's Embedded Metric Format: requests by outcome, latencies, cold start", async () => {
     const lines = await requestLogLines(async () => {
       await harness

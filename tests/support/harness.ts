@@ -71,6 +71,9 @@ function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harnes
   const invokeEvent = async (event: APIGatewayProxyEventV2): Promise<HttpAnswer> => {
     send.mockClear();
     const result = (await handler(event, lambdaContext())) as APIGatewayProxyStructuredResultV2;
+    // As Lambda's runtime does once the answer is sent: the event loop runs, and the request's log line
+    // (written after the answer) is out before the next request.
+    await new Promise((resolve) => setImmediate(resolve));
     const raw = result.body ?? '';
     const answer = {
       status: result.statusCode ?? 0,
