@@ -2,6 +2,8 @@
 // Unlike jose's own remote set, a failed refresh never throws away keys that worked: when the JWKS
 // endpoint is down, tokens signed with known keys keep verifying; only a token whose key was never seen
 // waits for the endpoint.
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey, errors as joseErrors } from 'jose';
 import { ServiceUnavailableError } from './errors.ts';
 
@@ -12,8 +14,10 @@ export interface RemoteKeySetOptions {
   cooldownMs: number;
   /** Keys older than this are refreshed in the background while still in use. */
   maxAgeMs: number;
-  fetch?: typeof fetch;
 }
+
+/** No identity provider publishes a key set anywhere near this size. */
+export const MAX_JWKS_BYTES = 1024 * 1024;
 
 export class JwksUnavailableError extends ServiceUnavailableError {
   override readonly name: string = 'JwksUnavailableError';
@@ -23,7 +27,6 @@ export class JwksUnavailableError extends ServiceUnavailableError {
 export type RemoteKeySet = JWTVerifyGetKey & { prefetch(): Promise<void> };
 
 export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): RemoteKeySet {
-  const fetchImpl = options.fetch ?? fetch;
   let keys: ReturnType<typeof createLocalJWKSet> | undefined;
   let fetchedAt = Number.NEGATIVE_INFINITY;
   let attemptedAt = Number.NEGATIVE_INFINITY;
@@ -33,15 +36,7 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): Remo
     pending ??= (async () => {
       attemptedAt = Date.now();
       try {
-        const response = await fetchImpl(url, {
-          // Stryker disable next-line ObjectLiteral,StringLiteral: courtesy only, providers answer the key set whatever is accepted
-          headers: { accept: 'application/json, application/jwk-set+json' },
-          redirect: 'error',
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
-        // Stryker disable next-line StringLiteral: log only, the answer is the same 503
-        if (response.status !== 200) throw new Error(`JWKS answered ${response.status}`);
-        const jwks = (await response.json()) as JSONWebKeySet;
+        const jwks = (await getJson(url, options.timeoutMs)) as JSONWebKeySet;
         // Stryker disable next-line ConditionalExpression,OptionalChaining,StringLiteral,CallExpression: equivalent, createLocalJWKSet refuses such a document too
         if (!Array.isArray(jwks?.keys)) throw new Error('JWKS has no keys array');
         keys = createLocalJWKSet(jwks);
@@ -81,4 +76,45 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): Remo
   };
   // A failed prefetch leaves no keys: the first token then fetches them itself, as without a prefetch.
   return Object.assign(getKey, { prefetch: () => refresh().catch(() => undefined) });
+}
+
+/**
+ * GETs a JSON document within a deadline and MAX_JWKS_BYTES: a 200 answer only, no redirect followed. With
+ * Node's own HTTP client, which the DynamoDB client has loaded already: a first fetch() would load undici and
+ * compile its parser on the first request's clock (bench/README.md).
+ */
+function getJson(url: URL, timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const get = url.protocol === 'https:' ? httpsGet : httpGet;
+    // Stryker disable next-line ObjectLiteral,StringLiteral: courtesy only, providers answer the key set whatever is accepted
+    const request = get(url, { headers: { accept: 'application/json, application/jwk-set+json' } }, (response) => {
+      // Stryker disable next-line StringLiteral: log only, the answer is the same 503
+      if (response.statusCode !== 200) return fail(new Error(`JWKS answered ${response.statusCode}`));
+      response.on('error', fail);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        // Stryker disable next-line StringLiteral: log only, the answer is the same 503
+        if (size > MAX_JWKS_BYTES) return fail(new Error(`JWKS larger than ${MAX_JWKS_BYTES} bytes`));
+        chunks.push(chunk);
+      });
+      response.on('end', () => {
+        clearTimeout(deadline);
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    // Stryker disable next-line StringLiteral: log only, the answer is the same 503
+    const deadline = setTimeout(() => fail(new Error(`JWKS did not answer within ${timeoutMs} ms`)), timeoutMs);
+    const fail = (error: Error) => {
+      clearTimeout(deadline);
+      request.destroy();
+      reject(error);
+    };
+    request.on('error', fail);
+  });
 }

@@ -43,6 +43,8 @@ beforeEach(async () => {
   provider.down = false;
   provider.status = 200;
   provider.redirect = false;
+  provider.hang = false;
+  provider.oversize = false;
   provider.fetches = 0;
   const record = learning({ user_id: 'alice' });
   id = String(record.learning_id);
@@ -82,6 +84,23 @@ describe('a remote JWKS', () => {
     const service = harness.withEnv(jwksEnv());
     expect((await update(service, await provider.sign(rsa))).status).toBe(503);
     expect(provider.fetches).toBeGreaterThan(0);
+  });
+
+  it('gives up on an endpoint that stops answering at its deadline: 503, not a hung request', async () => {
+    provider.hang = true;
+    const service = harness.withEnv(jwksEnv({ JWT_JWKS_TIMEOUT_MS: '300' }));
+    const started = performance.now();
+    const answer = await update(service, await provider.sign(rsa));
+    expect(answer.status).toBe(503);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('refuses a key set over a mebibyte: 503, nothing of it kept', async () => {
+    provider.oversize = true;
+    const service = harness.withEnv(jwksEnv());
+    expect((await update(service, await provider.sign(rsa))).status).toBe(503);
+    provider.oversize = false;
+    expect((await update(service, await provider.sign(rsa))).status).toBe(200);
   });
 
   it('refreshes stale keys in the background at most once per cool-down, and keeps them while the provider is down', async () => {

@@ -35,6 +35,10 @@ export interface IdentityProvider {
   status: number;
   /** When true the endpoint redirects to another path that serves the key set. */
   redirect: boolean;
+  /** When true the endpoint sends its headers, then nothing more. */
+  hang: boolean;
+  /** When true the key set comes padded to over a mebibyte. */
+  oversize: boolean;
   fetches: number;
   sign(key: SigningKey, claims?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
@@ -51,6 +55,10 @@ export async function startIdentityProvider(published: SigningKey[]): Promise<Id
       response.writeHead(503).end();
       return;
     }
+    if (provider.hang) {
+      response.writeHead(200, { 'content-type': 'application/json' }).write('{"keys":');
+      return;
+    }
     if (provider.garbage) {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"not":"a key set"}');
       return;
@@ -63,7 +71,10 @@ export async function startIdentityProvider(published: SigningKey[]): Promise<Id
         use: 'sig',
       })),
     );
-    response.writeHead(provider.status, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+    const padding = provider.oversize ? { padding: 'x'.repeat(1 << 20) } : {};
+    response
+      .writeHead(provider.status, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ keys, ...padding }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -74,6 +85,8 @@ export async function startIdentityProvider(published: SigningKey[]): Promise<Id
     garbage: false,
     status: 200,
     redirect: false,
+    hang: false,
+    oversize: false,
     fetches: 0,
     sign: (key, claims = {}) => {
       const now = Math.floor(Date.now() / 1000);
