@@ -55,6 +55,7 @@ const config = loadConfig(process.env);
 // bundled SDK code (bench/handler-with-floor.ts).
 type WarmBundle = {
   handler: Handler;
+  fixedShapeHandler: Handler;
   createDocumentClient: typeof createDocumentClient;
   buildUpdateCommand: typeof buildUpdateCommand;
   UpdateCommand: typeof UpdateCommand;
@@ -97,16 +98,22 @@ async function interleave(first: Path, second: () => Promise<unknown>, rounds: n
   return samples;
 }
 
-// A warming container: keep-alive sockets open and the key imported, but most of the handler's code not yet
-// optimised. V8 compiles a function with TurboFan only after about 3,000 calls (--invocation-count-for-turbofan),
-// and the handler's own functions run once per request, while the SDK's run many times per request: during
-// a container's first few thousand requests the handler is measured in V8's lower tiers.
-await interleave(handler, rawUpdate, 300);
-const [warmingHandler, warmingRaw] = await interleave(handler, rawUpdate, iterations);
+// A warming container, its first 300 requests: keep-alive sockets open and the key imported, but most of the
+// handler's code not yet optimised. V8 compiles a function with TurboFan only after about 3,000 calls
+// (--invocation-count-for-turbofan), and the handler's own functions run once per request, while the SDK's run
+// many times per request: during a container's first few thousand requests the handler runs in V8's lower tiers.
+const WARMING = 300;
+const [warmingHandler, warmingRaw] = await interleave(handler, rawUpdate, WARMING);
 // Steady state, as a container serving steady traffic runs: past the TurboFan threshold and V8's wait after the
 // last inline-cache change (--minimum-invocations-after-ic-update=500), with room to spare.
-await interleave(handler, rawUpdate, Math.max(0, STEADY_AFTER - 300 - iterations));
+await interleave(handler, rawUpdate, STEADY_AFTER - WARMING);
 const [handlerSamples, rawSamples] = await interleave(handler, rawUpdate, iterations);
+
+// The fixed shape alone (bench/fixed-shape.ts), in steady state too, beside the floor: the part of the warm gap
+// that any handler of this shape pays, whatever it does. Warmed up on its own first.
+const shape = bundle.fixedShapeHandler;
+for (let i = 0; i < STEADY_AFTER; i++) await shape(ownerEvent(token, 'lrn_raw'), lambdaContext());
+const [shapeSamples, shapeRaw] = await interleave(shape, rawUpdate, iterations);
 
 // The same call through the SDK loaded from node_modules, unbundled, as the runtime's own SDK would be: the
 // floor of the stage-by-stage run below (whose handler is built from the source modules), and a reference.
@@ -251,7 +258,8 @@ process.send?.({
   raw: summarize(rawSamples),
   pairedRatio: pairedRatio(handlerSamples, rawSamples),
   unbundled: { unbundled: summarize(unbundledSamples), bundled: summarize(bundledSamples) },
-  warming: { handler: summarize(warmingHandler), raw: summarize(warmingRaw) },
+  warming: { handler: summarize(warmingHandler), raw: summarize(warmingRaw), calls: WARMING },
+  fixedShape: { shape: summarize(shapeSamples), raw: summarize(shapeRaw) },
   steadyAfter: STEADY_AFTER,
   stages,
   firstSightMedian,
