@@ -1,6 +1,7 @@
 // Keys from an identity provider's JWKS: served on loopback by the test, with RS256 and ES256 keys,
 // rotation, an endpoint that goes down, and the refusals that must hold whatever the key source.
 import { writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, SignJWT } from 'jose';
@@ -13,6 +14,7 @@ import {
   ISSUER,
   signingKey,
   startIdentityProvider,
+  TLS_CERTIFICATE,
 } from '../support/identity-provider.ts';
 
 const rsa = signingKey('rsa-1', 'RS256');
@@ -44,6 +46,8 @@ beforeEach(async () => {
   provider.status = 200;
   provider.redirect = false;
   provider.hang = false;
+  provider.cut = false;
+  provider.notJson = false;
   provider.oversize = false;
   provider.fetches = 0;
   const record = learning({ user_id: 'alice' });
@@ -86,13 +90,47 @@ describe('a remote JWKS', () => {
     expect(provider.fetches).toBeGreaterThan(0);
   });
 
-  it('gives up on an endpoint that stops answering at its deadline: 503, not a hung request', async () => {
+  it('gives up on an endpoint that stops answering at its deadline: 503, not a hung request, and its connection closed', async () => {
     provider.hang = true;
     const service = harness.withEnv(jwksEnv({ JWT_JWKS_TIMEOUT_MS: '300' }));
     const started = performance.now();
     const answer = await update(service, await provider.sign(rsa));
     expect(answer.status).toBe(503);
     expect(performance.now() - started).toBeLessThan(2000);
+    await expect.poll(() => provider.hanging).toBe(0);
+  });
+
+  it.each([
+    ['closes the connection halfway through the key set', 'cut'],
+    ['answers 200 with something that is not JSON', 'notJson'],
+  ] as const)('an endpoint that %s: 503 at once, well before the deadline', async (_name, mode) => {
+    provider[mode] = true;
+    const service = harness.withEnv(jwksEnv({ JWT_JWKS_TIMEOUT_MS: '10000' }));
+    const started = performance.now();
+    expect((await update(service, await provider.sign(rsa))).status).toBe(503);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('an endpoint nobody listens on: 503', async () => {
+    const service = harness.withEnv(jwksEnv({ JWT_JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json' }));
+    expect((await update(service, await provider.sign(rsa))).status).toBe(503);
+  });
+
+  it('an https URL is fetched over TLS, the certificate checked: a trusted endpoint serves the keys, an untrusted one is refused', async () => {
+    const secure = await startIdentityProvider([rsa, ec], { tls: true });
+    const env = jwksEnv({ JWT_JWKS_URL: secure.jwksUrl });
+    try {
+      // Its certificate is self-signed: until trusted, the fetch fails its check.
+      expect((await update(harness.withEnv(env), await secure.sign(rsa))).status).toBe(503);
+      https.globalAgent.options.ca = TLS_CERTIFICATE;
+      expect((await update(harness.withEnv(env), await secure.sign(rsa))).status).toBe(200);
+      // The same endpoint behind an http URL is not spoken to in plain text either.
+      const plain = jwksEnv({ JWT_JWKS_URL: secure.jwksUrl.replace('https:', 'http:') });
+      expect((await update(harness.withEnv(plain), await secure.sign(rsa))).status).toBe(503);
+    } finally {
+      delete https.globalAgent.options.ca;
+      await secure.close();
+    }
   });
 
   it('refuses a key set over a mebibyte: 503, nothing of it kept', async () => {

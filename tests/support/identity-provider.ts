@@ -1,7 +1,9 @@
 // A stand-in identity provider on loopback: RS256 and ES256 signing keys, a JWKS endpoint that can
 // rotate its keys or go down, and a count of how often it was fetched.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type RequestListener } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, SignJWT } from 'jose';
 
@@ -37,6 +39,12 @@ export interface IdentityProvider {
   redirect: boolean;
   /** When true the endpoint sends its headers, then nothing more. */
   hang: boolean;
+  /** Answers left hanging whose connection is still open. */
+  hanging: number;
+  /** When true the endpoint closes the connection halfway through the key set. */
+  cut: boolean;
+  /** When true the endpoint answers 200 with a body that is not JSON. */
+  notJson: boolean;
   /** When true the key set comes padded to over a mebibyte. */
   oversize: boolean;
   fetches: number;
@@ -44,8 +52,14 @@ export interface IdentityProvider {
   close(): Promise<void>;
 }
 
-export async function startIdentityProvider(published: SigningKey[]): Promise<IdentityProvider> {
-  const server = createServer(async (request, response) => {
+/** The certificate a provider started with `tls` serves (127.0.0.1 and localhost, self-signed, for tests only). */
+export const TLS_CERTIFICATE = readFileSync(new URL('./tls/localhost-cert.pem', import.meta.url), 'utf8');
+
+export async function startIdentityProvider(
+  published: SigningKey[],
+  { tls = false }: { tls?: boolean } = {},
+): Promise<IdentityProvider> {
+  const serve: RequestListener = async (request, response) => {
     provider.fetches++;
     if (provider.redirect && request.url !== '/moved') {
       response.writeHead(302, { location: '/moved' }).end();
@@ -56,7 +70,18 @@ export async function startIdentityProvider(published: SigningKey[]): Promise<Id
       return;
     }
     if (provider.hang) {
+      provider.hanging++;
+      response.on('close', () => provider.hanging--);
       response.writeHead(200, { 'content-type': 'application/json' }).write('{"keys":');
+      return;
+    }
+    if (provider.cut) {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' }).write('{"keys":');
+      setTimeout(() => response.destroy(), 20);
+      return;
+    }
+    if (provider.notJson) {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('<html>not a key set</html>');
       return;
     }
     if (provider.garbage) {
@@ -75,17 +100,26 @@ export async function startIdentityProvider(published: SigningKey[]): Promise<Id
     response
       .writeHead(provider.status, { 'content-type': 'application/json' })
       .end(JSON.stringify({ keys, ...padding }));
-  });
+  };
+  const server = tls
+    ? createTlsServer(
+        { cert: TLS_CERTIFICATE, key: readFileSync(new URL('./tls/localhost-key.pem', import.meta.url)) },
+        serve,
+      )
+    : createServer(serve);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const provider: IdentityProvider = {
-    jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    jwksUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/.well-known/jwks.json`,
     published,
     down: false,
     garbage: false,
     status: 200,
     redirect: false,
     hang: false,
+    hanging: 0,
+    cut: false,
+    notJson: false,
     oversize: false,
     fetches: 0,
     sign: (key, claims = {}) => {
