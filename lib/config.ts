@@ -5,7 +5,6 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JSONWebKeySet } from 'jose';
-import * as z from 'zod/mini';
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const PUBLIC_KEY_ALGORITHMS = [
@@ -86,67 +85,49 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-// The value types, as Zod schemas from the variable's text (trimmed; unset or blank means the default).
-// Each message completes "<VARIABLE> …".
-const refuse = (ctx: { issues: unknown[] }, input: string, message: string) => {
-  // Stryker disable next-line StringLiteral: Zod's issue code, never read (the message is)
-  (ctx.issues as { code: string; message: string; input: string }[]).push({ code: 'custom', message, input });
-  return z.NEVER;
+// The value types: each parses the variable's text (trimmed; unset or blank means the default), or refuses
+// it with a message that completes "<VARIABLE> …". Plain functions rather than Zod schemas: they run once,
+// at init, where building and first running some forty schemas cost the cold start more than the rest of
+// the configuration together (bench/README.md).
+class Refusal extends Error {}
+type Parse<T> = (raw: string) => T;
+const refuse = (message: string): never => {
+  throw new Refusal(message);
 };
-const text = z.string();
-const integer = (min: number, max: number) =>
-  z.pipe(
-    z.string(),
-    z.transform((raw, ctx) => {
-      const value = Number(raw);
-      return Number.isInteger(value) && value >= min && value <= max
-        ? value
-        : refuse(ctx, raw, `must be an integer from ${min} to ${max}, got '${raw}'`);
-    }),
-  );
+const text: Parse<string> = (raw) => raw;
+const integer =
+  (min: number, max: number): Parse<number> =>
+  (raw) => {
+    const value = Number(raw);
+    return Number.isInteger(value) && value >= min && value <= max
+      ? value
+      : refuse(`must be an integer from ${min} to ${max}, got '${raw}'`);
+  };
 // The same words for every boolean, in any case: TRUE and true mean the same.
-const boolean = z.pipe(
-  z.string(),
-  z.transform((raw, ctx) => {
-    const value = raw.toLowerCase();
-    return value === 'true' || value === 'false'
-      ? value === 'true'
-      : refuse(ctx, raw, `must be true or false, got '${raw}'`);
-  }),
-);
-const list = z.pipe(
-  z.string(),
-  z.transform((raw) =>
-    raw
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part !== ''),
-  ),
-);
-const url = z.pipe(
-  z.string(),
-  z.transform((raw, ctx) => (URL.canParse(raw) ? raw : refuse(ctx, raw, `must be a URL, got '${raw}'`))),
-);
+const boolean: Parse<boolean> = (raw) => {
+  const value = raw.toLowerCase();
+  return value === 'true' || value === 'false' ? value === 'true' : refuse(`must be true or false, got '${raw}'`);
+};
+const list: Parse<string[]> = (raw) =>
+  raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+const url: Parse<string> = (raw) => (URL.canParse(raw) ? raw : refuse(`must be a URL, got '${raw}'`));
 // DynamoDB's own rule for table names.
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
-const tableName = z.string().check(
-  z.refine((raw) => TABLE_NAME.test(raw), {
-    error: (issue) => `has an invalid DynamoDB table name: ${JSON.stringify(issue.input)}`,
-  }),
-);
-const requestLogging = z.pipe(
-  z.string(),
-  z.transform((raw, ctx): RequestLogging => {
-    const value = raw.toLowerCase();
-    if (value === 'all' || value === 'true') return 'all';
-    if (value === 'none' || value === 'false') return 'none';
-    if (value === 'errors') return 'errors';
-    return refuse(ctx, raw, `must be all, errors or none, got '${raw}'`);
-  }),
-);
+const tableName: Parse<string> = (raw) =>
+  TABLE_NAME.test(raw) ? raw : refuse(`has an invalid DynamoDB table name: ${JSON.stringify(raw)}`);
+const requestLogging: Parse<RequestLogging> = (raw) => {
+  const value = raw.toLowerCase();
+  if (value === 'all' || value === 'true') return 'all';
+  if (value === 'none' || value === 'false') return 'none';
+  if (value === 'errors') return 'errors';
+  return refuse(`must be all, errors or none, got '${raw}'`);
+};
 
 interface Variable<T> {
-  schema: z.ZodMiniType<T, string>;
+  parse: Parse<T>;
   /** Used when the variable is unset or blank; undefined: no default (the setting is off, or required). */
   default: string | undefined;
   /** The serverless.yml param that sets it when deployed; undefined for AWS_REGION, which Lambda sets. */
@@ -156,8 +137,8 @@ interface Variable<T> {
   blankTurnsOff?: boolean;
 }
 
-const variable = <T>(schema: z.ZodMiniType<T, string>, declaration: Omit<Variable<T>, 'schema'>): Variable<T> => ({
-  schema,
+const variable = <T>(parse: Parse<T>, declaration: Omit<Variable<T>, 'parse'>): Variable<T> => ({
+  parse,
   ...declaration,
 });
 
@@ -279,7 +260,7 @@ export const ENVIRONMENT = {
   }),
 } as const;
 
-type Settings = { [Name in keyof typeof ENVIRONMENT]: z.infer<(typeof ENVIRONMENT)[Name]['schema']> | undefined };
+type Settings = { [Name in keyof typeof ENVIRONMENT]: ReturnType<(typeof ENVIRONMENT)[Name]['parse']> | undefined };
 
 /** Every variable's value: the environment's, else its default, parsed; undefined when unset without default. */
 function readEnvironment(env: Env): Settings {
@@ -289,10 +270,13 @@ function readEnvironment(env: Env): Settings {
     const raw =
       given === undefined || (given === '' && declaration.blankTurnsOff !== true) ? declaration.default : given;
     if (raw === undefined) continue;
-    const result = declaration.schema.safeParse(raw);
-    // Stryker disable next-line OptionalChaining,StringLiteral: unreachable, a failed parse has an issue
-    if (!result.success) throw new ConfigError(name, result.error.issues[0]?.message ?? 'is invalid');
-    settings[name] = result.data;
+    try {
+      settings[name] = declaration.parse(raw);
+    } catch (error) {
+      // Stryker disable next-line ConditionalExpression: equivalent, the parsers throw nothing else
+      if (error instanceof Refusal) throw new ConfigError(name, error.message);
+      throw error;
+    }
   }
   return settings as Settings;
 }
@@ -482,11 +466,10 @@ function parseDatabases(raw: string | undefined): Map<string, readonly string[]>
     databases.set(
       dbId,
       tables.map((table: unknown) => {
-        const result = tableName.safeParse(table);
-        if (!result.success) {
+        if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
           throw new ConfigError(`${name} ('${dbId}')`, `has an invalid DynamoDB table name: ${JSON.stringify(table)}`);
         }
-        return result.data;
+        return table;
       }),
     );
   }

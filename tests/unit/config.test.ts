@@ -202,6 +202,11 @@ describe('loadConfig', () => {
       { LEARNINGS_DATABASES: '{"db":["bad name!"]}' },
       /LEARNINGS_DATABASES \('db'\) has an invalid DynamoDB table name/,
     ],
+    // A number would read as a valid name once made text: a table name is a JSON string.
+    [
+      { LEARNINGS_DATABASES: '{"db":[12345]}' },
+      /LEARNINGS_DATABASES \('db'\) has an invalid DynamoDB table name: 12345/,
+    ],
     [{ JWT_LEEWAY_SECONDS: '-1' }, /JWT_LEEWAY_SECONDS must be an integer from 0 to 300/],
     [{ DYNAMODB_REQUEST_TIMEOUT_MS: 'soon' }, /DYNAMODB_REQUEST_TIMEOUT_MS must be an integer/],
     [{ DYNAMODB_ENDPOINT: 'not a url' }, /DYNAMODB_ENDPOINT must be a URL/],
