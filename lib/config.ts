@@ -87,8 +87,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 // The value types: each parses the variable's text (trimmed; unset or blank means the default), or refuses
 // it with a message that completes "<VARIABLE> …". Plain functions rather than Zod schemas: they run once,
-// at init, where building and first running some forty schemas cost the cold start more than the rest of
-// the configuration together (bench/README.md).
+// at init, where building and first running Zod schemas for each variable cost the cold start more than
+// the rest of the configuration together (bench/README.md).
 class Refusal extends Error {}
 type Parse<T> = (raw: string) => T;
 const refuse = (message: string): never => {

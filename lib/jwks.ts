@@ -80,8 +80,8 @@ export function createRemoteKeySet(url: URL, options: RemoteKeySetOptions): Remo
 
 /**
  * GETs a JSON document within a deadline and MAX_JWKS_BYTES: a 200 answer only, no redirect followed. With
- * Node's own HTTP client, which the DynamoDB client has loaded already: a first fetch() would load undici and
- * compile its parser on the first request's clock (bench/README.md).
+ * Node's own HTTP client, which the DynamoDB client has loaded already: a first fetch() would set up undici's
+ * client and compile its HTTP parser on the first request's clock (bench/README.md).
  */
 function getJson(url: URL, timeoutMs: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
