@@ -1,6 +1,6 @@
-// `npm run bench`: the five figures of the performance targets, each beside its floor, measured side by
-// side in one run on this machine, plus where the handler's time goes. A benchmark, not a test: it
-// prints numbers and asserts nothing.
+// `npm run bench`: the figures of the performance targets, each beside its floor, measured side by side in
+// one run on this machine, plus references (the fixed shape alone, a JWKS first request) and where the
+// handler's time goes. A benchmark, not a test: it prints numbers and asserts nothing.
 import { type ChildProcess, execFile, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
