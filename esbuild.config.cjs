@@ -21,14 +21,19 @@ const esbuildOptions = {
 
 // serverless-esbuild reads only this file when it is configured (custom.esbuild.config), so its own
 // options live here too: nothing left out of the bundle, and an .mjs file, which Lambda loads as ESM.
-// `sls invoke local` loads only .js/.cjs handlers: for it the bundle is .js, which this repository's
-// package.json ("type": "module") marks as ESM.
+// `sls invoke local` loads only .js/.cjs handlers, with require(): for it the bundle is .js, which this
+// repository's package.json ("type": "module") marks as ESM, and it leaves out the handler's top-level
+// await (the statement labelled KEYS_AT_INIT), which require() refuses; the keys are then got on demand.
 // ESBUILD_WORK_FOLDER lets concurrent runs (tests starting serverless-offline beside a package step)
 // build in folders of their own.
-module.exports = (serverless) => ({
-  ...esbuildOptions,
-  outputFileExtension: serverless?.processedInput?.commands?.join(' ') === 'invoke local' ? '.js' : '.mjs',
-  exclude: [],
-  outputWorkFolder: process.env.ESBUILD_WORK_FOLDER ?? '.esbuild',
-});
+module.exports = (serverless) => {
+  const invokeLocal = serverless?.processedInput?.commands?.join(' ') === 'invoke local';
+  return {
+    ...esbuildOptions,
+    outputFileExtension: invokeLocal ? '.js' : '.mjs',
+    dropLabels: invokeLocal ? ['KEYS_AT_INIT'] : [],
+    exclude: [],
+    outputWorkFolder: process.env.ESBUILD_WORK_FOLDER ?? '.esbuild',
+  };
+};
 module.exports.esbuildOptions = esbuildOptions;

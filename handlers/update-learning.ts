@@ -31,36 +31,41 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
     new LearningsRepository(createDocumentClient(config.dynamoDb), {
       oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
     });
-  return (
-    middy<HttpEvent, HttpResult, Error, RequestContext>(options.plugin)
-      .use(errorEnvelope({ log: config.logRequests }))
-      .use(authenticate(config))
-      .use(requireJsonBody())
-      // requireJsonBody has checked the media type, charset and bytes, with the contract's answers.
-      .use(httpJsonBodyParser({ disableContentTypeCheck: true }))
-      .use(validateRequest(config))
-      .handler(async (_event, context) => {
-        const { principal, command } = context;
-        // authenticate and validateRequest set both or threw: this guards only a pipeline edited out of order.
-        // Stryker disable ConditionalExpression,LogicalOperator,StringLiteral,CallExpression: unreachable, as above
-        /* v8 ignore next 2 */
-        if (principal === undefined || command === undefined)
-          throw new Error('pipeline ran the handler unauthenticated or unvalidated');
-        // Stryker restore ConditionalExpression,LogicalOperator,StringLiteral,CallExpression
-        // Middy's abort signal is not passed on: its early timeout still answers 503 before the Lambda's
-        // deadline, aborting cannot undo a write that already reached DynamoDB, and the client's own
-        // deadlines end a hung call long before that timeout.
-        context.timing = {};
-        const result = await updateLearning(learnings, principal, command, context.timing);
-        context.outcome = result.written ? 'updated' : 'unchanged';
-        context.version = result.version;
-        return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
-      })
-  );
+  const authentication = authenticate(config);
+  const handler = middy<HttpEvent, HttpResult, Error, RequestContext>(options.plugin)
+    .use(errorEnvelope({ log: config.logRequests }))
+    .use(authentication)
+    .use(requireJsonBody())
+    // requireJsonBody has checked the media type, charset and bytes, with the contract's answers.
+    .use(httpJsonBodyParser({ disableContentTypeCheck: true }))
+    .use(validateRequest(config))
+    .handler(async (_event, context) => {
+      const { principal, command } = context;
+      // authenticate and validateRequest set both or threw: this guards only a pipeline edited out of order.
+      // Stryker disable ConditionalExpression,LogicalOperator,StringLiteral,CallExpression: unreachable, as above
+      /* v8 ignore next 2 */
+      if (principal === undefined || command === undefined)
+        throw new Error('pipeline ran the handler unauthenticated or unvalidated');
+      // Stryker restore ConditionalExpression,LogicalOperator,StringLiteral,CallExpression
+      // Middy's abort signal is not passed on: its early timeout still answers 503 before the Lambda's
+      // deadline, aborting cannot undo a write that already reached DynamoDB, and the client's own
+      // deadlines end a hung call long before that timeout.
+      context.timing = {};
+      const result = await updateLearning(learnings, principal, command, context.timing);
+      context.outcome = result.written ? 'updated' : 'unchanged';
+      context.version = result.version;
+      return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
+    });
+  // Settles once the token verification keys are ready; never rejects (what failed is done on demand).
+  return Object.assign(handler, { keysReady: authentication.keysReady });
 }
 
-// Building the handler starts getting the token verification keys ready (a remote JWKS fetched, or the
-// configured key imported) during Lambda's init, overlapping the rest of it; the first request waits only
-// for what is left. Not a top-level await: `sls invoke local` loads the bundle with require(), which
-// refuses a module that awaits at its top level.
 export const handler = createUpdateLearningHandler(loadConfig(process.env));
+
+// Lambda's init waits for the token verification keys (a remote JWKS fetched, the configured key imported),
+// so that no request waits for them: a container initialised ahead of traffic (provisioned concurrency, or
+// one Lambda starts early) has them before its first request. A fetch that fails is left to the first token.
+// `sls invoke local` loads the bundle with require(), which refuses a module that awaits at its top level:
+// its build drops this labelled statement (dropLabels, esbuild.config.cjs).
+// biome-ignore lint/suspicious/noConfusingLabels: the label is how that build finds the statement
+KEYS_AT_INIT: await handler.keysReady;

@@ -204,7 +204,7 @@ export const ENVIRONMENT = {
   JWT_JWKS_TIMEOUT_MS: variable(integer(1, 30_000), {
     default: '2000',
     param: 'jwtJwksTimeoutMs',
-    meaning: 'deadline of a JWKS fetch',
+    meaning: 'deadline of a JWKS fetch (also the longest the init waits for the key set)',
   }),
   JWT_JWKS_COOLDOWN_SECONDS: variable(integer(0, 3600), {
     default: '30',

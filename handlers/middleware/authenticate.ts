@@ -11,12 +11,14 @@ import {
 import type { Config } from '../../lib/config.ts';
 import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
 
-export function authenticate(config: Config): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
+export function authenticate(
+  config: Config,
+): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> & { keysReady: Promise<void> } {
   const trustApiGateway = config.jwt.keySource.kind === 'api-gateway';
   const verifyToken = trustApiGateway ? undefined : createTokenVerifier(config.jwt);
   // Started now, when the handler is built at init: the keys get ready before (or while) the first token
   // needs them. It never fails; the first token does on demand whatever is not ready.
-  void verifyToken?.prepare();
+  const keysReady = verifyToken?.prepare() ?? Promise.resolve();
   const authenticateBefore = async (request: PipelineRequest) => {
     const { event } = request;
     const claims =
@@ -27,5 +29,5 @@ export function authenticate(config: Config): MiddlewareObj<HttpEvent, HttpResul
     request.context.principal = principal;
     requireWriteScope(principal, config.authorization);
   };
-  return { before: authenticateBefore };
+  return { before: authenticateBefore, keysReady };
 }

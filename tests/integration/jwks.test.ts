@@ -4,10 +4,11 @@ import { writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { exportJWK, SignJWT } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { httpEvent } from '../../dev/events.ts';
-import { type Harness, learning, startHarness } from '../support/harness.ts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { httpEvent, lambdaContext } from '../../dev/events.ts';
+import { type Harness, learning, startHarness, TEST_ENV } from '../support/harness.ts';
 import {
   AUDIENCE,
   type IdentityProvider,
@@ -139,6 +140,35 @@ describe('a remote JWKS', () => {
     expect((await update(service, await provider.sign(rsa))).status).toBe(503);
     provider.oversize = false;
     expect((await update(service, await provider.sign(rsa))).status).toBe(200);
+  });
+
+  it("the deployable module finishes loading only once the key set is in: Lambda's init waits for it, no request does", async () => {
+    provider.held = true;
+    const environment = { ...process.env };
+    Object.assign(process.env, TEST_ENV, jwksEnv(), {
+      DYNAMODB_ENDPOINT: String(harness.config.dynamoDb.endpoint),
+      JWT_VERIFICATION_KEY: '',
+      LOG_REQUESTS: 'none',
+    });
+    vi.resetModules();
+    try {
+      const loading = import('../../handlers/update-learning.ts');
+      await expect.poll(() => provider.fetches).toBe(1);
+      const waiting = new Promise((resolve) => setTimeout(() => resolve('still loading'), 200));
+      expect(await Promise.race([loading.then(() => 'loaded'), waiting])).toBe('still loading');
+      provider.release();
+      const { handler } = await loading;
+      const answer = (await handler(
+        httpEvent({ learningId: id, token: await provider.sign(rsa), body: { content: { via: 'init' } } }),
+        lambdaContext(),
+      )) as APIGatewayProxyStructuredResultV2;
+      expect(answer.statusCode).toBe(200);
+      expect(provider.fetches).toBe(1);
+    } finally {
+      process.env = environment;
+      provider.held = false;
+      provider.release();
+    }
   });
 
   it('refreshes stale keys in the background at most once per cool-down, and keeps them while the provider is down', async () => {

@@ -45,6 +45,9 @@ export interface IdentityProvider {
   cut: boolean;
   /** When true the endpoint answers 200 with a body that is not JSON. */
   notJson: boolean;
+  /** When true the key set is answered only once release() is called. */
+  held: boolean;
+  release(): void;
   /** When true the key set comes padded to over a mebibyte. */
   oversize: boolean;
   fetches: number;
@@ -59,8 +62,10 @@ export async function startIdentityProvider(
   published: SigningKey[],
   { tls = false }: { tls?: boolean } = {},
 ): Promise<IdentityProvider> {
+  let released = Promise.withResolvers<void>();
   const serve: RequestListener = async (request, response) => {
     provider.fetches++;
+    if (provider.held) await released.promise;
     if (provider.redirect && request.url !== '/moved') {
       response.writeHead(302, { location: '/moved' }).end();
       return;
@@ -120,6 +125,11 @@ export async function startIdentityProvider(
     hanging: 0,
     cut: false,
     notJson: false,
+    held: false,
+    release: () => {
+      released.resolve();
+      released = Promise.withResolvers<void>();
+    },
     oversize: false,
     fetches: 0,
     sign: (key, claims = {}) => {
