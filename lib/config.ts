@@ -114,10 +114,13 @@ const list: Parse<string[]> = (raw) =>
     .map((part) => part.trim())
     .filter((part) => part !== '');
 const url: Parse<string> = (raw) => (URL.canParse(raw) ? raw : refuse(`must be a URL, got '${raw}'`));
-// DynamoDB's own rule for table names.
+// DynamoDB's own rule for table names. Also given the names a JSON value lists (LEARNINGS_DATABASES), which
+// need not be text: 12345 would pass the pattern.
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
-const tableName: Parse<string> = (raw) =>
-  TABLE_NAME.test(raw) ? raw : refuse(`has an invalid DynamoDB table name: ${JSON.stringify(raw)}`);
+const tableName = (raw: unknown): string =>
+  typeof raw === 'string' && TABLE_NAME.test(raw)
+    ? raw
+    : refuse(`has an invalid DynamoDB table name: ${JSON.stringify(raw)}`);
 const requestLogging: Parse<RequestLogging> = (raw) => {
   const value = raw.toLowerCase();
   if (value === 'all' || value === 'true') return 'all';
@@ -262,6 +265,17 @@ export const ENVIRONMENT = {
 
 type Settings = { [Name in keyof typeof ENVIRONMENT]: ReturnType<(typeof ENVIRONMENT)[Name]['parse']> | undefined };
 
+/** `parse(raw)`, its refusal reported as a configuration error of `variable`. */
+function parseAs<Raw, Value>(variable: string, parse: (raw: Raw) => Value, raw: Raw): Value {
+  try {
+    return parse(raw);
+  } catch (error) {
+    // Stryker disable next-line ConditionalExpression: equivalent, the parsers throw nothing else
+    if (error instanceof Refusal) throw new ConfigError(variable, error.message);
+    throw error;
+  }
+}
+
 /** Every variable's value: the environment's, else its default, parsed; undefined when unset without default. */
 function readEnvironment(env: Env): Settings {
   const settings: Record<string, unknown> = {};
@@ -270,13 +284,7 @@ function readEnvironment(env: Env): Settings {
     const raw =
       given === undefined || (given === '' && declaration.blankTurnsOff !== true) ? declaration.default : given;
     if (raw === undefined) continue;
-    try {
-      settings[name] = declaration.parse(raw);
-    } catch (error) {
-      // Stryker disable next-line ConditionalExpression: equivalent, the parsers throw nothing else
-      if (error instanceof Refusal) throw new ConfigError(name, error.message);
-      throw error;
-    }
+    settings[name] = parseAs(name, declaration.parse, raw);
   }
   return settings as Settings;
 }
@@ -465,12 +473,7 @@ function parseDatabases(raw: string | undefined): Map<string, readonly string[]>
     }
     databases.set(
       dbId,
-      tables.map((table: unknown) => {
-        if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
-          throw new ConfigError(`${name} ('${dbId}')`, `has an invalid DynamoDB table name: ${JSON.stringify(table)}`);
-        }
-        return table;
-      }),
+      tables.map((table: unknown) => parseAs(`${name} ('${dbId}')`, tableName, table)),
     );
   }
   return databases;
