@@ -43,13 +43,9 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   provider.published = [rsa, ec];
-  provider.down = false;
+  provider.answer = 'keys';
   provider.status = 200;
   provider.redirect = false;
-  provider.hang = false;
-  provider.cut = false;
-  provider.notJson = false;
-  provider.oversize = false;
   provider.fetches = 0;
   const record = learning({ user_id: 'alice' });
   id = String(record.learning_id);
@@ -68,10 +64,10 @@ describe('a remote JWKS', () => {
   });
 
   it('a fetch at init that fails leaves the first token to fetch the keys, as it would without one', async () => {
-    provider.down = true;
+    provider.answer = 'down';
     const service = harness.withEnv(jwksEnv());
     await expect.poll(() => provider.fetches).toBe(1);
-    provider.down = false;
+    provider.answer = 'keys';
     expect((await update(service, await provider.sign(rsa))).status).toBe(200);
     expect(provider.fetches).toBe(2);
   });
@@ -92,7 +88,7 @@ describe('a remote JWKS', () => {
   });
 
   it('gives up on an endpoint that stops answering at its deadline: 503, not a hung request, and its connection closed', async () => {
-    provider.hang = true;
+    provider.answer = 'hang';
     const service = harness.withEnv(jwksEnv({ JWT_JWKS_TIMEOUT_MS: '300' }));
     const started = performance.now();
     const answer = await update(service, await provider.sign(rsa));
@@ -103,9 +99,9 @@ describe('a remote JWKS', () => {
 
   it.each([
     ['closes the connection halfway through the key set', 'cut'],
-    ['answers 200 with something that is not JSON', 'notJson'],
+    ['answers 200 with something that is not JSON', 'not-json'],
   ] as const)('an endpoint that %s: 503 at once, well before the deadline', async (_name, mode) => {
-    provider[mode] = true;
+    provider.answer = mode;
     const service = harness.withEnv(jwksEnv({ JWT_JWKS_TIMEOUT_MS: '10000' }));
     const started = performance.now();
     expect((await update(service, await provider.sign(rsa))).status).toBe(503);
@@ -135,10 +131,10 @@ describe('a remote JWKS', () => {
   });
 
   it('refuses a key set over a mebibyte: 503, nothing of it kept', async () => {
-    provider.oversize = true;
+    provider.answer = 'oversize';
     const service = harness.withEnv(jwksEnv());
     expect((await update(service, await provider.sign(rsa))).status).toBe(503);
-    provider.oversize = false;
+    provider.answer = 'keys';
     expect((await update(service, await provider.sign(rsa))).status).toBe(200);
   });
 
@@ -174,7 +170,7 @@ describe('a remote JWKS', () => {
   it('refreshes stale keys in the background at most once per cool-down, and keeps them while the provider is down', async () => {
     const service = harness.withEnv(jwksEnv({ JWT_JWKS_CACHE_SECONDS: '0', JWT_JWKS_COOLDOWN_SECONDS: '30' }));
     await expect.poll(() => provider.fetches).toBe(1);
-    provider.down = true;
+    provider.answer = 'down';
     for (let request = 0; request < 4; request++) {
       expect((await update(service, await provider.sign(rsa))).status).toBe(200);
     }
@@ -212,7 +208,7 @@ describe('a remote JWKS', () => {
   it('keeps verifying with cached keys when the endpoint goes down, even past the cache age', async () => {
     const service = harness.withEnv(jwksEnv({ JWT_JWKS_CACHE_SECONDS: '0', JWT_JWKS_COOLDOWN_SECONDS: '0' }));
     expect((await update(service, await provider.sign(rsa))).status).toBe(200);
-    provider.down = true;
+    provider.answer = 'down';
     for (let attempt = 0; attempt < 3; attempt++) {
       expect((await update(service, await provider.sign(rsa))).status).toBe(200);
       expect((await update(service, await provider.sign(ec))).status).toBe(200);
@@ -222,22 +218,22 @@ describe('a remote JWKS', () => {
 
   it('answers 503 while the key set has never been fetched, and recovers when the endpoint does', async () => {
     const service = harness.withEnv(jwksEnv());
-    provider.down = true;
+    provider.answer = 'down';
     const answer = await update(service, await provider.sign(rsa));
     expect(answer.status).toBe(503);
     expect(answer.body.error_code).toBe('SERVICE_UNAVAILABLE');
     expect(answer.headers['Retry-After']).toBe('1');
-    provider.down = false;
+    provider.answer = 'keys';
     expect((await update(service, await provider.sign(rsa))).status).toBe(200);
   });
 
   it('answers 503 when the endpoint serves something that is not a key set', async () => {
     const service = harness.withEnv(jwksEnv());
-    provider.garbage = true;
+    provider.answer = 'garbage';
     try {
       expect((await update(service, await provider.sign(rsa))).status).toBe(503);
     } finally {
-      provider.garbage = false;
+      provider.answer = 'keys';
     }
   });
 

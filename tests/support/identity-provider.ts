@@ -1,5 +1,5 @@
-// A stand-in identity provider on loopback: RS256 and ES256 signing keys, a JWKS endpoint that can
-// rotate its keys or go down, and a count of how often it was fetched.
+// A stand-in identity provider on loopback, over HTTP or TLS: RS256 and ES256 signing keys, a JWKS endpoint
+// that can rotate its keys, hold its answer or fail as endpoints do (JwksAnswer), and a count of its fetches.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type RequestListener } from 'node:http';
@@ -25,31 +25,28 @@ export function signingKey(kid: string, alg: 'RS256' | 'ES256'): SigningKey {
   return { kid, alg, privateKey, publicKey };
 }
 
+/**
+ * What the JWKS endpoint answers: the key set, or one way of failing — 503 (down), JSON that is no key set
+ * (garbage), a body that is no JSON at all (not-json), headers and then nothing more (hang), the connection
+ * closed halfway through (cut), or the key set padded to over a mebibyte (oversize).
+ */
+export type JwksAnswer = 'keys' | 'down' | 'garbage' | 'not-json' | 'hang' | 'cut' | 'oversize';
+
 export interface IdentityProvider {
   jwksUrl: string;
   /** The keys the JWKS endpoint publishes; replace to rotate. */
   published: SigningKey[];
-  /** When true the endpoint answers 503. */
-  down: boolean;
-  /** When true the endpoint answers 200 with JSON that is not a key set. */
-  garbage: boolean;
+  /** What the endpoint answers ('keys' unless set). */
+  answer: JwksAnswer;
   /** The status the key set is answered with (200 unless set). */
   status: number;
   /** When true the endpoint redirects to another path that serves the key set. */
   redirect: boolean;
-  /** When true the endpoint sends its headers, then nothing more. */
-  hang: boolean;
-  /** Answers left hanging whose connection is still open. */
-  hanging: number;
-  /** When true the endpoint closes the connection halfway through the key set. */
-  cut: boolean;
-  /** When true the endpoint answers 200 with a body that is not JSON. */
-  notJson: boolean;
-  /** When true the key set is answered only once release() is called. */
+  /** When true the endpoint answers only once release() is called. */
   held: boolean;
   release(): void;
-  /** When true the key set comes padded to over a mebibyte. */
-  oversize: boolean;
+  /** Answers left hanging whose connection is still open. */
+  hanging: number;
   fetches: number;
   sign(key: SigningKey, claims?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
@@ -70,28 +67,26 @@ export async function startIdentityProvider(
       response.writeHead(302, { location: '/moved' }).end();
       return;
     }
-    if (provider.down) {
-      response.writeHead(503).end();
-      return;
-    }
-    if (provider.hang) {
-      provider.hanging++;
-      response.on('close', () => provider.hanging--);
-      response.writeHead(200, { 'content-type': 'application/json' }).write('{"keys":');
-      return;
-    }
-    if (provider.cut) {
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' }).write('{"keys":');
-      setTimeout(() => response.destroy(), 20);
-      return;
-    }
-    if (provider.notJson) {
-      response.writeHead(200, { 'content-type': 'application/json' }).end('<html>not a key set</html>');
-      return;
-    }
-    if (provider.garbage) {
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"not":"a key set"}');
-      return;
+    const json = { 'content-type': 'application/json' };
+    switch (provider.answer) {
+      case 'down':
+        response.writeHead(503).end();
+        return;
+      case 'garbage':
+        response.writeHead(200, json).end('{"not":"a key set"}');
+        return;
+      case 'not-json':
+        response.writeHead(200, json).end('<html>not a key set</html>');
+        return;
+      case 'hang':
+        provider.hanging++;
+        response.on('close', () => provider.hanging--);
+        response.writeHead(200, json).write('{"keys":');
+        return;
+      case 'cut':
+        response.writeHead(200, { ...json, 'content-length': '1000' }).write('{"keys":');
+        setTimeout(() => response.destroy(), 20);
+        return;
     }
     const keys = await Promise.all(
       provider.published.map(async (key) => ({
@@ -101,10 +96,8 @@ export async function startIdentityProvider(
         use: 'sig',
       })),
     );
-    const padding = provider.oversize ? { padding: 'x'.repeat(1 << 20) } : {};
-    response
-      .writeHead(provider.status, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ keys, ...padding }));
+    const padding = provider.answer === 'oversize' ? { padding: 'x'.repeat(1 << 20) } : {};
+    response.writeHead(provider.status, json).end(JSON.stringify({ keys, ...padding }));
   };
   const server = tls
     ? createTlsServer(
@@ -117,20 +110,15 @@ export async function startIdentityProvider(
   const provider: IdentityProvider = {
     jwksUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/.well-known/jwks.json`,
     published,
-    down: false,
-    garbage: false,
+    answer: 'keys',
     status: 200,
     redirect: false,
-    hang: false,
-    hanging: 0,
-    cut: false,
-    notJson: false,
     held: false,
     release: () => {
       released.resolve();
       released = Promise.withResolvers<void>();
     },
-    oversize: false,
+    hanging: 0,
     fetches: 0,
     sign: (key, claims = {}) => {
       const now = Math.floor(Date.now() / 1000);
