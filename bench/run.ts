@@ -1,7 +1,7 @@
 // `npm run bench`: the figures of the performance targets, each beside its floor, measured side by side in
 // one run on this machine, plus references (the fixed shape alone, a JWKS first request) and where the
 // handler's time goes. A benchmark, not a test: it prints numbers and asserts nothing.
-import { type ChildProcess, execFile, execFileSync, fork, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -36,77 +36,66 @@ const endpoint = await new Promise<string>((resolveEndpoint) =>
 
 // 2. Cold: a fresh Node process imports the bundle, alternating with the floor.
 const coldRuns = quick ? 10 : 40;
-const cold: Record<'handler' | 'floor', number[]> = { handler: [], floor: [] };
-const importTime = (file: string) =>
-  Number(
-    execFileSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));process.exit(0)`,
-      ],
-      {
-        env: { ...process.env, ...BENCH_ENV, DYNAMODB_ENDPOINT: 'http://127.0.0.1:1' },
-      },
-    ),
-  );
-for (let i = 0; i < coldRuns; i++) {
-  if (i % 2 === 0) {
-    cold.handler.push(importTime(handlerBundle));
-    cold.floor.push(importTime(floorBundle));
-  } else {
-    cold.floor.push(importTime(floorBundle));
-    cold.handler.push(importTime(handlerBundle));
+const execNode = (code: string, env: NodeJS.ProcessEnv) =>
+  promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], { env });
+/** `coldRuns` rounds of two fresh-process figures, one of each per round, the first of the pair alternating. */
+async function alternating(first: () => Promise<number>, second: () => Promise<number>) {
+  const firsts: number[] = [];
+  const seconds: number[] = [];
+  for (let i = 0; i < coldRuns; i++) {
+    if (i % 2 === 0) {
+      firsts.push(await first());
+      seconds.push(await second());
+    } else {
+      seconds.push(await second());
+      firsts.push(await first());
+    }
   }
+  return [firsts, seconds] as const;
 }
+const importTime = async (file: string) =>
+  Number(
+    (
+      await execNode(
+        `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));process.exit(0)`,
+        { ...process.env, ...BENCH_ENV, DYNAMODB_ENDPOINT: 'http://127.0.0.1:1' },
+      )
+    ).stdout,
+  );
+const [coldHandlerSamples, coldFloorSamples] = await alternating(
+  () => importTime(handlerBundle),
+  () => importTime(floorBundle),
+);
+const cold = { handler: coldHandlerSamples, floor: coldFloorSamples };
 
 // 2b. The first request of a new container, what its caller waits for: a fresh process imports the bundle
 // and makes its first call (an owner's update), against a fresh process that imports the SDK-only bundle
 // and makes its first UpdateItem of the same item; alternating, as the import alone.
-const firstRequest: Record<'handler' | 'floor', number[]> = { handler: [], floor: [] };
 const { firstRequestSetup, jwksFirstRequestSetup, FIRST_REQUEST_FLOOR, FIRST_REQUEST_HANDLER } = await import(
   './first-request.ts'
 );
 const firstEnv = await firstRequestSetup(endpoint);
-const reportedTime = (stderr: string) => {
+const firstTime = async (code: string, env: Record<string, string>) => {
+  const { stderr } = await execNode(code, env);
   const time = /FIRST=([\d.]+)/.exec(stderr)?.[1];
   if (time === undefined) throw new Error(`a first-request process failed:\n${stderr}`);
   return Number(time);
 };
-const firstTime = (code: string) =>
-  reportedTime(
-    spawnSync(process.execPath, ['--input-type=module', '-e', code], { env: firstEnv, encoding: 'utf8' }).stderr,
-  );
-for (let i = 0; i < coldRuns; i++) {
-  const pair = [
-    () => firstRequest.handler.push(firstTime(FIRST_REQUEST_HANDLER(handlerBundle))),
-    () => firstRequest.floor.push(firstTime(FIRST_REQUEST_FLOOR(floorBundle))),
-  ];
-  for (const run of i % 2 === 0 ? pair : pair.toReversed()) run();
-}
+const [firstHandlerSamples, firstFloorSamples] = await alternating(
+  () => firstTime(FIRST_REQUEST_HANDLER(handlerBundle), firstEnv),
+  () => firstTime(FIRST_REQUEST_FLOOR(floorBundle), firstEnv),
+);
+const firstRequest = { handler: firstHandlerSamples, floor: firstFloorSamples };
 
 // 2c. The first request with an identity provider's key set (RS256): fetched from a JWKS endpoint that answers
-// in 50 ms, from init on, against the same keys read from a file. The endpoint runs in this process, so these
-// children run asynchronously.
+// in 50 ms, from init on, against the same keys read from a file. (The endpoint runs in this process: the
+// fresh processes run asynchronously, so that it can answer them.)
 const JWKS_DELAY_MS = 50;
 const jwks = await jwksFirstRequestSetup(firstEnv, `${out}/jwks.json`, JWKS_DELAY_MS);
-const jwksFirst: Record<'fromUrl' | 'fromFile', number[]> = { fromUrl: [], fromFile: [] };
-const jwksTime = async (env: Record<string, string>) =>
-  reportedTime(
-    (
-      await promisify(execFile)(process.execPath, ['--input-type=module', '-e', FIRST_REQUEST_HANDLER(handlerBundle)], {
-        env,
-      })
-    ).stderr,
-  );
-for (let i = 0; i < coldRuns; i++) {
-  const pair = [
-    async () => jwksFirst.fromUrl.push(await jwksTime(jwks.fromUrl)),
-    async () => jwksFirst.fromFile.push(await jwksTime(jwks.fromFile)),
-  ];
-  for (const run of i % 2 === 0 ? pair : pair.toReversed()) await run();
-}
+const [fromUrlSamples, fromFileSamples] = await alternating(
+  () => firstTime(FIRST_REQUEST_HANDLER(handlerBundle), jwks.fromUrl),
+  () => firstTime(FIRST_REQUEST_HANDLER(handlerBundle), jwks.fromFile),
+);
 jwks.close();
 
 // 3–5. Warm latency, stages and round trips; then memory: each in a process of its own, against the
@@ -207,8 +196,8 @@ console.log(
 console.log(
   `\nThe fixed shape alone (bench/fixed-shape.ts: Middy, its JSON body parser, a Zod parse and a JSON answer around the floor's UpdateItem; no token, ownership, limits, ETag or log), steady state: ${ms(warm.fixedShape.shape.median)} against ${ms(warm.fixedShape.raw.median)} (ratio ${(warm.fixedShape.shape.median / warm.fixedShape.raw.median).toFixed(3)}), what any handler of this shape pays.`,
 );
-const fromUrl = summarize(jwksFirst.fromUrl).median;
-const fromFile = summarize(jwksFirst.fromFile).median;
+const fromUrl = summarize(fromUrlSamples).median;
+const fromFile = summarize(fromFileSamples).median;
 console.log(
   `\nFirst request with an identity provider's key set (RS256), fresh processes: ${ms(fromUrl)} with the keys fetched, from init on, from a JWKS endpoint answering in ${JWKS_DELAY_MS} ms; ${ms(fromFile)} with the same keys from a file (at hand from the start); the first caller waits ${ms(fromUrl - fromFile)} for the key set.`,
 );
