@@ -3,6 +3,7 @@
 // (read from dynalite directly, uncounted), as DynamoDB returns it.
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listen } from './ports.ts';
 
 export interface CountingProxy {
   endpoint: string;
@@ -84,7 +85,7 @@ export async function startAllOldProxy(dynaliteEndpoint: string): Promise<Counti
       outgoing.end(answerBody);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await listen(server, 0);
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,

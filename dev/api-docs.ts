@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { listen } from './ports.ts';
 
 export interface ApiDocs {
   url: string;
@@ -91,7 +92,7 @@ export async function startApiDocs(apiUrl: string, tokens: Record<string, string
       outgoing.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await listen(server, port, 'DOCS_PORT');
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://localhost:${bound}`,

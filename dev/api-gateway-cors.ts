@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { CorsSettings } from '../deploy/cors.cjs';
 import { forwardRequest } from './forward.ts';
+import { listen } from './ports.ts';
 
 export interface CorsFront {
   baseUrl: string;
@@ -62,7 +63,7 @@ export async function startCorsFront(target: string, settings: CorsSettings | un
       outgoing.end('{"message":"Bad Gateway"}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await listen(server, port, 'PORT');
   const address = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,

@@ -4,6 +4,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { forwardRequest } from './forward.ts';
+import { listen } from './ports.ts';
 
 export type FaultMode = 'pass' | 'throttle' | 'hang' | 'reset' | 'garbage' | 'lose-answer';
 
@@ -63,7 +64,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     });
     upstream.on('error', () => outgoing.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await listen(server, 0);
   const { port } = server.address() as AddressInfo;
   const proxy: FaultProxy = {
     endpoint: `http://127.0.0.1:${port}`,

@@ -9,25 +9,27 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { freePort } from './ports.ts';
+import { freePort, listen } from './ports.ts';
 
 export interface LocalDynamoDb {
   endpoint: string;
   close(): Promise<void>;
 }
 
-/** Starts dynalite on 127.0.0.1; port 0 picks a free one. With `path`, data survives restarts. */
-export async function startDynalite(options: { port?: number; path?: string } = {}): Promise<LocalDynamoDb> {
+/**
+ * Starts dynalite on 127.0.0.1; port 0 picks a free one. With `path`, data survives restarts; `portName`
+ * labels the port in the failure when it is taken.
+ */
+export async function startDynalite(
+  options: { port?: number; path?: string; portName?: string } = {},
+): Promise<LocalDynamoDb> {
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  await listen(server, options.port ?? 0, options.portName);
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,

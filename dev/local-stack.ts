@@ -9,13 +9,14 @@ import { startCorsFront } from './api-gateway-cors.ts';
 import { seedDemoLearnings } from './demo-data.ts';
 import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from './local-dynamodb.ts';
 import { startOffline } from './offline.ts';
+import { ensurePortFree } from './ports.ts';
 import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken, WRITE_SCOPE } from './tokens.ts';
 
 export interface LocalStackOptions {
   /** The API's port (PORT, default 3000) and the API page's (DOCS_PORT, default 3001). */
   port: number;
   docsPort: number;
-  /** Where dynalite keeps its data (and on which port), so that it survives restarts; else in memory. */
+  /** Where dynalite keeps its data (and on which port: DYNALITE_PORT), so that it survives restarts; else in memory. */
   dynalite?: { path: string; port: number };
   env: Record<string, string | undefined>;
   /** serverless-offline's output, as it comes. */
@@ -35,6 +36,9 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  // A taken port is refused before anything is started, so that a failed start leaves nothing running.
+  await ensurePortFree(options.port, 'PORT');
+  await ensurePortFree(options.docsPort, 'DOCS_PORT');
   const env = { ...options.env };
   // Local mode signs and verifies with a development HS256 secret unless a key source is configured.
   if (!namesKeySource(env)) {
@@ -45,24 +49,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The API page's origin may call the API unless the origins are configured otherwise.
   env.CORS_ALLOWED_ORIGINS ??= docsOrigin;
   let dynamoDb: LocalDynamoDb | undefined;
-  if (env.DYNAMODB_ENDPOINT === undefined) {
-    if (options.dynalite !== undefined) mkdirSync(options.dynalite.path, { recursive: true });
-    dynamoDb = await startDynalite(options.dynalite ?? {});
-    env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
-  }
-  const config = loadConfig(env);
-  const client = localClient(env.DYNAMODB_ENDPOINT);
-  for (const table of new Set([config.defaultTable, ...[...config.databases.values()].flat()])) {
-    await ensureLearningsTable(client, table);
-  }
-  await seedDemoLearnings(client, config.defaultTable);
-
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step();
     await dynamoDb?.close();
   };
   try {
+    if (env.DYNAMODB_ENDPOINT === undefined) {
+      if (options.dynalite !== undefined) mkdirSync(options.dynalite.path, { recursive: true });
+      dynamoDb = await startDynalite({ ...options.dynalite, portName: 'DYNALITE_PORT' });
+      env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
+    }
+    const config = loadConfig(env);
+    const client = localClient(env.DYNAMODB_ENDPOINT);
+    for (const table of new Set([config.defaultTable, ...[...config.databases.values()].flat()])) {
+      await ensureLearningsTable(client, table);
+    }
+    await seedDemoLearnings(client, config.defaultTable);
+
     const offline = await startOffline(definedOnly(env), options.output);
     stops.push(() => offline.stop());
     const front = await startCorsFront(offline.baseUrl, corsSettings(env.CORS_ALLOWED_ORIGINS), options.port);

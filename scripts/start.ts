@@ -10,6 +10,10 @@ const stack = await startLocalStack({
   dynalite: { path: '.local-data/dynamodb', port: Number(process.env.DYNALITE_PORT ?? 8000) },
   env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
   output: (chunk) => process.stdout.write(chunk),
+}).catch((error: Error) => {
+  // What failed (a taken port, a bad setting) in one line; the failed start has stopped what it started.
+  console.error(`npm start: ${error.message}`);
+  process.exit(1);
 });
 
 const { apiUrl, docsUrl, tokens } = stack;
