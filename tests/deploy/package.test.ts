@@ -128,7 +128,6 @@ describe('the production package', () => {
     const table = standard.template.Resources.LearningsTable;
     expect(table).toMatchObject({
       Type: 'AWS::DynamoDB::Table',
-      Condition: 'CreateLearningsTable',
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
@@ -140,7 +139,8 @@ describe('the production package', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       DeletionProtectionEnabled: true,
     });
-    expect(standard.template.Conditions?.CreateLearningsTable).toEqual({ 'Fn::Equals': ['true', 'true'] });
+    expect(table).not.toHaveProperty('Condition');
+    expect(standard.template.Conditions).toBeUndefined();
   });
 
   it('sets log retention and keeps identity settings out of the template (resolved from SSM at deploy time)', () => {
@@ -176,7 +176,8 @@ describe('CORS', () => {
 
 describe('with an existing table and extra databases', () => {
   it('does not create a table, and may touch exactly the configured tables', () => {
-    expect(existingTables.template.Conditions?.CreateLearningsTable).toEqual({ 'Fn::Equals': ['false', 'true'] });
+    expect(resourcesOfType(existingTables.template, 'AWS::DynamoDB::Table')).toEqual([]);
+    expect(existingTables.template.Conditions).toBeUndefined();
     expect(dynamoDbStatements(existingTables.template)).toEqual([
       {
         Effect: 'Allow',
@@ -277,13 +278,14 @@ describe.runIf(cfnLint)("AWS's cfn-lint", () => {
     ['prod (defaults)', () => standard],
     ['prod (existing tables, CORS, alarm e-mail)', () => existingTables],
     ['dev (alarm topic given)', () => dev],
-  ])('finds no error in the %s template', async (_name, stack) => {
+  ])('finds no error and no warning in the %s template', async (_name, stack) => {
     const file = join(work, `lint-${Math.random().toString(36).slice(2)}.json`);
     await writeFile(file, JSON.stringify(stack().template));
     const lint = spawnSync('cfn-lint', ['--format', 'parseable', file], { encoding: 'utf8' });
-    const errors = lint.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line));
-    expect(errors).toEqual([]);
-    // Exit code bit 2: errors (4: warnings, 8: informational).
-    expect((lint.status ?? 2) & 2).toBe(0);
+    // moto's CloudFormation (the deploy rehearsal) refuses a template cfn-lint warns about.
+    const findings = lint.stdout.split('\n').filter((line) => /:[EW]\d{4}:/.test(line));
+    expect(findings).toEqual([]);
+    // Exit code bit 2: errors, bit 4: warnings (8: informational).
+    expect((lint.status ?? 2) & 6).toBe(0);
   });
 });
