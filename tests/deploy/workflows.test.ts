@@ -25,11 +25,12 @@ const deploy = read('.github/workflows/deploy.yml');
 const runs = (job: Job | undefined) => (job?.steps ?? []).map((step) => step.run ?? '').join('\n');
 
 describe('the workflows', () => {
-  it('pull requests run the README test command and the browser test, with no id-token anywhere', () => {
+  it('pull requests run the README test command, the browser test and the deploy rehearsal, with no id-token anywhere', () => {
     expect(Object.keys(ci.workflow.on)).toEqual(['pull_request']);
     const [job] = Object.values(ci.workflow.jobs);
     expect(runs(job)).toContain('npm ci && npm test');
     expect(runs(job)).toContain('npm run test:browser');
+    expect(runs(job)).toContain('npm run deploy:rehearsal');
     expect(ci.text).not.toContain('id-token');
   });
 
