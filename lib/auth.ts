@@ -5,6 +5,7 @@
 import type { webcrypto } from 'node:crypto';
 import {
   createLocalJWKSet,
+  decodeJwt,
   importSPKI,
   type JWTPayload,
   type JWTVerifyGetKey,
@@ -50,7 +51,7 @@ export function bearerToken(authorization: string | undefined): string {
 }
 
 /**
- * Verifies signature, algorithm, exp (required), nbf, iat, iss and aud. Keys are imported once per
+ * Verifies signature, algorithm, exp (required), nbf, iat, iss and the audience. Keys are imported once per
  * algorithm and reused: importing a key costs more than verifying a signature with it.
  */
 export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
@@ -65,8 +66,6 @@ export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
     requiredClaims: ['exp'],
     // Stryker disable next-line ConditionalExpression: equivalent, jose checks no issuer given as undefined
     ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
-    // Stryker disable next-line ConditionalExpression: as above, for the audience
-    ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
   };
   const verified = new VerifiedTokenCache();
   const verify = async (token: string) => {
@@ -82,6 +81,9 @@ export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
     // or from a broken clock either way.
     // Stryker disable next-line ConditionalExpression: equivalent, jose has refused an iat that is not a number
     if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + jwt.leewaySeconds) {
+      throw new UnauthenticatedError('Invalid token');
+    }
+    if (jwt.audience !== undefined && !audienceAccepted(payload, jwt.audience)) {
       throw new UnauthenticatedError('Invalid token');
     }
     verified.set(token, payload);
@@ -122,6 +124,16 @@ class VerifiedTokenCache {
     }
     this.#entries.set(token, { payload, verifiedAt: Date.now() });
   }
+}
+
+/**
+ * API Gateway's JWT authorizer's rule: `aud` must hold a configured audience; a token without `aud` (a
+ * Cognito access token) must name one in `client_id`. A token whose `aud` names others is refused whatever
+ * its `client_id`.
+ */
+function audienceAccepted({ aud, client_id }: JWTPayload, audiences: readonly string[]): boolean {
+  if (aud === undefined) return audiences.includes(client_id as string);
+  return [aud].flat().some((audience) => audiences.includes(audience));
 }
 
 function keyResolver(
@@ -190,14 +202,39 @@ function tokenError(error: unknown): AppError {
   return new UnauthenticatedError('Invalid token');
 }
 
+// Keycloak's `typ` of the tokens that are not access tokens (its access tokens say "Bearer").
+const NOT_ACCESS_TYPES = ['ID', 'Refresh', 'Offline', 'Logout'];
+
 /** The caller the claims describe. No user id means no caller: there are no unscoped requests. */
 export function principalFromClaims(claims: JWTPayload, jwt: JwtConfig, authorization: AuthorizationConfig): Principal {
+  // An ID token says who someone is to the app that signed them in; it grants no access to an API.
+  if (
+    (claims.token_use !== undefined && claims.token_use !== 'access') ||
+    NOT_ACCESS_TYPES.includes(claims.typ as string)
+  ) {
+    throw new UnauthenticatedError('Token is not an access token');
+  }
   const userId = claims[jwt.userIdClaim];
   if (typeof userId !== 'string' || userId.trim() === '') {
     throw new UnauthenticatedError('Token has no user id');
   }
-  const scopes = scopesFromClaim(claims[jwt.scopesClaim]);
+  const scopes = jwt.scopesClaims.flatMap((name) => scopesFromClaim(claimValue(claims, name)));
   return { userId, scopes, isAdmin: scopes.includes(authorization.adminScope) };
+}
+
+/**
+ * The claim named exactly `name`, or else the value at that dotted path through nested objects' own
+ * properties (`realm_access.roles`). lib/config.ts refuses paths through `__proto__`, `constructor`,
+ * `prototype`.
+ */
+function claimValue(claims: JWTPayload, name: string): unknown {
+  if (Object.hasOwn(claims, name)) return claims[name];
+  let value: unknown = claims;
+  for (const part of name.split('.')) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
 }
 
 function scopesFromClaim(claim: unknown): string[] {
@@ -210,17 +247,25 @@ function scopesFromClaim(claim: unknown): string[] {
 }
 
 /**
- * Claims that API Gateway's JWT authorizer verified, from a payload 2.0 event. The authorizer flattens
- * array claims into one string, "[a b c]": the brackets are dropped so scopes read as a list again.
+ * The claims of a token API Gateway's JWT authorizer verified (payload 2.0). The authorizer passes every
+ * claim as a string, arrays as "[a b]" and objects as "map[k:v]": lossy (a role with a space in it) and
+ * unreadable as a path. So the claims are read from the token itself, in the Authorization header the
+ * authorizer verified (its identity source), and must agree with the authorizer's on iss, sub and exp.
  */
 export function claimsFromApiGateway(
+  authorization: string | undefined,
   authorizerClaims: Record<string, string | number | boolean | string[]> | undefined,
 ): JWTPayload {
   if (authorizerClaims === undefined) throw new UnauthenticatedError('Authorization header missing');
-  const claims: JWTPayload = {};
-  for (const [name, value] of Object.entries(authorizerClaims)) {
-    claims[name] =
-      typeof value === 'string' && value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
+  const token = bearerToken(authorization);
+  let claims: JWTPayload;
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    throw new UnauthenticatedError('Invalid token');
+  }
+  for (const name of ['iss', 'sub', 'exp']) {
+    if (String(claims[name]) !== String(authorizerClaims[name])) throw new UnauthenticatedError('Invalid token');
   }
   return claims;
 }

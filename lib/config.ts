@@ -35,7 +35,8 @@ export interface JwtConfig {
   algorithms: JwtAlgorithm[];
   keySource: JwtKeySource;
   userIdClaim: string;
-  scopesClaim: string;
+  /** Claims read together for scopes: each a claim's exact name, or else a dotted path into nested objects. */
+  scopesClaims: string[];
   leewaySeconds: number;
   issuer: string | undefined;
   audience: string[] | undefined;
@@ -113,6 +114,16 @@ const list: Parse<string[]> = (raw) =>
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');
+// A dotted path must not reach into what every object inherits.
+const claimNames: Parse<string[]> = (raw) => {
+  const names = list(raw);
+  for (const name of names) {
+    if (name.split('.').some((part) => ['__proto__', 'constructor', 'prototype'].includes(part))) {
+      refuse(`must not name __proto__, constructor or prototype, got '${name}'`);
+    }
+  }
+  return names.length > 0 ? names : refuse('must name at least one claim');
+};
 const url: Parse<string> = (raw) => (URL.canParse(raw) ? raw : refuse(`must be a URL, got '${raw}'`));
 // DynamoDB's own rule for table names. Also given the names a JSON value lists (LEARNINGS_DATABASES), which
 // need not be text: 12345 would pass the pattern.
@@ -228,17 +239,18 @@ export const ENVIRONMENT = {
   JWT_AUDIENCE: variable(list, {
     default: undefined,
     param: 'jwtAudience',
-    meaning: 'when set (comma list), `aud` must hold one of them',
+    meaning: 'when set (comma list), `aud` must hold one of them; a token without `aud`: `client_id` must be one',
   }),
   JWT_USER_ID_CLAIM: variable(text, {
     default: 'sub',
     param: 'jwtUserIdClaim',
     meaning: "the claim holding the caller's user id (a non-empty string)",
   }),
-  JWT_SCOPES_CLAIM: variable(text, {
+  JWT_SCOPES_CLAIM: variable(claimNames, {
     default: 'scopes',
     param: 'jwtScopesClaim',
-    meaning: 'the claim holding scopes: a space-separated string or an array',
+    meaning:
+      'comma list of claims read together for scopes and admin roles, each a space-separated string or an array; a name no claim has is a dotted path (`realm_access.roles`)',
   }),
   JWT_LEEWAY_SECONDS: variable(integer(0, 300), {
     default: '10',
@@ -324,7 +336,7 @@ function loadJwtConfig(settings: Settings): JwtConfig {
     algorithms,
     keySource: parseKeySource(settings, algorithms),
     userIdClaim: settings.JWT_USER_ID_CLAIM as string,
-    scopesClaim: settings.JWT_SCOPES_CLAIM as string,
+    scopesClaims: settings.JWT_SCOPES_CLAIM as string[],
     leewaySeconds: settings.JWT_LEEWAY_SECONDS as number,
     issuer: settings.JWT_ISSUER,
     audience: audience.length === 0 ? undefined : audience,

@@ -21,10 +21,11 @@ export function authenticate(
   const keysReady = verifyToken?.prepare() ?? Promise.resolve();
   const authenticateBefore = async (request: PipelineRequest) => {
     const { event } = request;
+    const authorization = header(event, 'authorization');
     const claims =
       verifyToken === undefined
-        ? claimsFromApiGateway(event.requestContext.authorizer?.jwt?.claims)
-        : await verifyToken(bearerToken(header(event, 'authorization')));
+        ? claimsFromApiGateway(authorization, event.requestContext.authorizer?.jwt?.claims)
+        : await verifyToken(bearerToken(authorization));
     const principal = principalFromClaims(claims, config.jwt, config.authorization);
     request.context.principal = principal;
     requireWriteScope(principal, config.authorization);

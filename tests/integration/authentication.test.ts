@@ -244,3 +244,112 @@ describe('claim names are configurable', () => {
     expect((await custom.invoke({ learningId: id, token, body: { content: {} } })).status).toBe(200);
   });
 });
+
+describe('audiences as API Gateway checks them', () => {
+  const strict = () => harness.withEnv({ JWT_AUDIENCE: 'app-client-1,agno-api' });
+  const withClaims = (extraClaims: Record<string, unknown>) => signToken({ sub: 'alice', extraClaims });
+
+  it('takes a token whose aud (a string or an array) holds a configured audience', async () => {
+    for (const aud of ['agno-api', ['https://other.example', 'app-client-1']]) {
+      const answer = await strict().invoke({ learningId: id, token: await withClaims({ aud }), body: { content: {} } });
+      expect(answer.status, JSON.stringify(aud)).toBe(200);
+    }
+  });
+
+  it('takes a token with no aud whose client_id is a configured audience (a Cognito access token)', async () => {
+    const token = await withClaims({ client_id: 'app-client-1', token_use: 'access' });
+    expect((await strict().invoke({ learningId: id, token, body: { content: {} } })).status).toBe(200);
+  });
+
+  it.each([
+    ['aud names another audience, whatever client_id says', { aud: 'elsewhere', client_id: 'app-client-1' }],
+    ['aud is an array of others', { aud: ['elsewhere', 'nowhere'] }],
+    ['no aud, client_id of another app', { client_id: 'app-client-2' }],
+    ['no aud, client_id not a string', { client_id: ['app-client-1'] }],
+    ['neither aud nor client_id', {}],
+  ])('refuses a token when %s', async (_case, claims) => {
+    await expectUnauthenticated({ token: await withClaims(claims) }, 'Invalid token', strict());
+  });
+});
+
+describe('only access tokens grant access', () => {
+  it.each<[string, Record<string, unknown>]>([
+    ['a Cognito ID token', { token_use: 'id' }],
+    ['a Cognito token of another use', { token_use: 'refresh' }],
+    ...['ID', 'Refresh', 'Offline', 'Logout'].map((typ): [string, Record<string, unknown>] => [
+      `a Keycloak ${typ} token`,
+      { typ },
+    ]),
+  ])('refuses %s', async (_case, extraClaims) => {
+    await expectUnauthenticated(
+      { token: await signToken({ sub: 'alice', extraClaims }) },
+      'Token is not an access token',
+    );
+  });
+
+  it('takes Cognito access tokens and Keycloak Bearer tokens', async () => {
+    for (const extraClaims of [{ token_use: 'access' }, { typ: 'Bearer' }]) {
+      const token = await signToken({ sub: 'alice', extraClaims });
+      expect((await harness.invoke({ learningId: id, token, body: { content: {} } })).status).toBe(200);
+    }
+  });
+});
+
+describe('scopes from several claims (JWT_SCOPES_CLAIM is a list)', () => {
+  let bobs: string;
+  beforeEach(async () => {
+    const other = learning({ user_id: 'bob' });
+    bobs = String(other.learning_id);
+    await harness.put(other);
+  });
+  const service = (JWT_SCOPES_CLAIM: string) => harness.withEnv({ JWT_SCOPES_CLAIM });
+  const asRoot = (extraClaims: Record<string, unknown>) => signToken({ sub: 'root', scopes: undefined, extraClaims });
+  const statusOf = async (target: Harness, token: string, learningId = bobs) =>
+    (await target.invoke({ learningId, token, body: { content: {} } })).status;
+
+  it('finds the admin scope in any listed claim, and the write scope in another', async () => {
+    const both = service('scp,roles');
+    expect(await statusOf(both, await asRoot({ roles: ['agent_os:admin'] }))).toBe(200);
+    expect(await statusOf(both, await asRoot({ scp: 'openid agent_os:admin' }))).toBe(200);
+    const writer = await signToken({
+      sub: 'alice',
+      scopes: undefined,
+      extraClaims: { scp: 'openid', roles: ['learnings:write'] },
+    });
+    expect(await statusOf(both, writer, id)).toBe(200);
+    expect(await statusOf(both, await asRoot({ other: ['agent_os:admin'] }))).toBe(403);
+  });
+
+  it('reads a name with dots and slashes as the claim of that exact name first (Auth0 namespaced claims)', async () => {
+    const auth0 = service('https://agno.example.com/roles');
+    expect(await statusOf(auth0, await asRoot({ 'https://agno.example.com/roles': ['agent_os:admin'] }))).toBe(200);
+    const exactFirst = service('realm_access.roles');
+    const token = await asRoot({ 'realm_access.roles': ['agent_os:admin'], realm_access: { roles: ['openid'] } });
+    expect(await statusOf(exactFirst, token)).toBe(200);
+  });
+
+  it('reads a dotted path into nested objects (Keycloak realm roles, client roles)', async () => {
+    const keycloak = service('realm_access.roles,resource_access.agno-api.roles');
+    expect(await statusOf(keycloak, await asRoot({ realm_access: { roles: ['agent_os:admin'] } }))).toBe(200);
+    const clientRole = await asRoot({ resource_access: { 'agno-api': { roles: ['agent_os:admin'] } } });
+    expect(await statusOf(keycloak, clientRole)).toBe(200);
+  });
+
+  it.each([
+    ['a missing branch', { resource: {} }],
+    ['a branch that is a string', { resource: 'agent_os:admin' }],
+    ['a branch that is an array', { resource: [{ roles: ['agent_os:admin'] }] }],
+    ['a branch that is null', { resource: null }],
+  ])('finds nothing through %s: 403, not an error', async (_case, claims) => {
+    expect(await statusOf(service('resource.roles'), await asRoot(claims))).toBe(403);
+  });
+
+  it('reads the same path on every token: a path through a property inherited by every object finds nothing', async () => {
+    expect(await statusOf(service('resource.toString'), await asRoot({ resource: {} }))).toBe(403);
+  });
+
+  it('is 401 when a listed claim holds something other than a string or strings', async () => {
+    const token = await asRoot({ scp: 'openid', roles: [{ name: 'agent_os:admin' }] });
+    await expectUnauthenticated({ token, learningId: bobs }, 'Invalid token scopes', service('scp,roles'));
+  });
+});

@@ -5,9 +5,10 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { exportJWK, SignJWT } from 'jose';
+import { decodeJwt, exportJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { httpEvent, lambdaContext } from '../../dev/events.ts';
+import { flattenLikeApiGateway } from '../support/api-gateway-claims.ts';
 import { type Harness, learning, startHarness, TEST_ENV } from '../support/harness.ts';
 import {
   AUDIENCE,
@@ -279,52 +280,70 @@ describe('a local JWKS file', () => {
 });
 
 describe("API Gateway's JWT authorizer in front (JWT_CLAIMS_FROM_API_GATEWAY=true)", () => {
-  const trusting = () => harness.withEnv({ JWT_VERIFICATION_KEY: '', JWT_CLAIMS_FROM_API_GATEWAY: 'true' });
+  const trusting = (env: Record<string, string> = {}) =>
+    harness.withEnv({ JWT_VERIFICATION_KEY: '', JWT_CLAIMS_FROM_API_GATEWAY: 'true', ...env });
+  // What a request through the authorizer carries: the token it verified, and its claims as it flattens them.
+  const through = async (service: Harness, claims: Record<string, unknown>, learningId = id) => {
+    const token = await provider.sign(rsa, claims);
+    return service.invoke({
+      learningId,
+      token,
+      authorizerClaims: flattenLikeApiGateway(decodeJwt(token)),
+      body: { content: { via: 'authorizer' } },
+    });
+  };
 
-  it("takes the caller from the authorizer's claims, reading its flattened array scopes", async () => {
+  it('takes the caller from the verified token: owner 200, stranger 404, admin 200, no scope 403', async () => {
     const service = trusting();
-    const owner = await service.invoke({
-      learningId: id,
-      authorizerClaims: { sub: 'alice', scopes: '[learnings:write]' },
-      body: { content: {} },
-    });
-    expect(owner.status).toBe(200);
-    const stranger = await service.invoke({
-      learningId: id,
-      authorizerClaims: { sub: 'bob', scopes: '[learnings:write]' },
-      body: { content: {} },
-    });
-    expect(stranger.status).toBe(404);
-    const admin = await service.invoke({
-      learningId: id,
-      authorizerClaims: { sub: 'root', scopes: '[openid agent_os:admin]' },
-      body: { content: {} },
-    });
-    expect(admin.status).toBe(200);
+    expect((await through(service, { sub: 'alice' })).status).toBe(200);
+    expect((await through(service, { sub: 'bob' })).status).toBe(404);
+    expect((await through(service, { sub: 'root', scopes: ['openid', 'agent_os:admin'] })).status).toBe(200);
+    expect((await through(service, { sub: 'alice', scopes: ['openid'] })).status).toBe(403);
   });
 
-  it('takes brackets off a claim only when they wrap the whole value', async () => {
-    const service = trusting();
+  it('reads the lists and nested claims the authorizer flattens: arrays, dotted paths, values with spaces', async () => {
+    const service = trusting({ JWT_SCOPES_CLAIM: 'scope,realm_access.roles,cognito:groups' });
     const bobs = learning({ user_id: 'bob' });
     await harness.put(bobs);
-    const as = (sub: string) =>
-      service.invoke({
-        learningId: String(bobs.learning_id),
-        authorizerClaims: { sub, scopes: '[learnings:write]' },
-        body: { content: { by: sub } },
-      });
-    for (const sub of ['xbob]', '[bobx', 'bob]', '[bob']) expect((await as(sub)).status, sub).toBe(404);
-    expect((await as('[bob]')).status).toBe(200);
-    expect((await harness.get(String(bobs.learning_id)))?.content).toEqual({ by: '[bob]' });
+    const nested = { sub: 'root', scopes: undefined, realm_access: { roles: ['offline_access', 'agent_os:admin'] } };
+    expect(flattenLikeApiGateway(nested).realm_access).toBe('map[roles:[offline_access agent_os:admin]]');
+    expect((await through(service, nested, String(bobs.learning_id))).status).toBe(200);
+    const spaced = trusting({ JWT_SCOPES_CLAIM: 'cognito:groups', ADMIN_SCOPE: 'Learning Admins' });
+    const groups = { sub: 'root', scopes: undefined, 'cognito:groups': ['Learning Admins'] };
+    expect(flattenLikeApiGateway(groups)['cognito:groups']).toBe('[Learning Admins]');
+    expect((await through(spaced, groups, String(bobs.learning_id))).status).toBe(200);
+    const notAdmins = { sub: 'root', scopes: undefined, 'cognito:groups': ['Learning', 'Admins'] };
+    expect((await through(spaced, notAdmins, String(bobs.learning_id))).status).toBe(403);
   });
 
-  it('passes numbers, booleans and lists among the claims through untouched', async () => {
+  it.each([
+    ['sub', { sub: 'mallory' }],
+    ['iss', { iss: 'https://elsewhere.test' }],
+    ['exp', { exp: 1 }],
+  ])('is 401 when the header token and the authorizer disagree on %s', async (_claim, authorizerOverride) => {
+    const token = await provider.sign(rsa);
     const answer = await trusting().invoke({
       learningId: id,
-      authorizerClaims: { sub: 'alice', scopes: ['learnings:write'], iat: 1_700_000_000, email_verified: true },
+      token,
+      authorizerClaims: { ...flattenLikeApiGateway(decodeJwt(token)), ...flattenLikeApiGateway(authorizerOverride) },
       body: { content: {} },
     });
-    expect(answer.status).toBe(200);
+    expect(answer.status).toBe(401);
+    expect(answer.body).toEqual({ detail: 'Invalid token', error_code: 'UNAUTHENTICATED' });
+  });
+
+  it('is 401 when the header holds no JWT, or no bearer token at all', async () => {
+    const claims = flattenLikeApiGateway({ sub: 'alice', iss: ISSUER, exp: 9_999_999_999 });
+    const garbled = await trusting().invoke({ learningId: id, token: 'not.a.jwt', authorizerClaims: claims, body: {} });
+    expect(garbled.body).toEqual({ detail: 'Invalid token', error_code: 'UNAUTHENTICATED' });
+    const headerless = await trusting().invoke({ learningId: id, authorizerClaims: claims, body: {} });
+    expect(headerless.body).toEqual({ detail: 'Authorization header missing', error_code: 'UNAUTHENTICATED' });
+  });
+
+  it('refuses an ID token the authorizer let through (its audience is the app client)', async () => {
+    const answer = await through(trusting(), { sub: 'alice', token_use: 'id' });
+    expect(answer.status).toBe(401);
+    expect(answer.body).toEqual({ detail: 'Token is not an access token', error_code: 'UNAUTHENTICATED' });
   });
 
   it.each([
@@ -345,15 +364,10 @@ describe("API Gateway's JWT authorizer in front (JWT_CLAIMS_FROM_API_GATEWAY=tru
     const service = trusting();
     const token = await provider.sign(rsa);
     expect((await service.invoke({ learningId: id, token, body: { content: {} } })).status).toBe(401);
-    expect(
-      (
-        await service.invoke({
-          learningId: id,
-          authorizerClaims: { scopes: '[learnings:write]' },
-          body: { content: {} },
-        })
-      ).status,
-    ).toBe(401);
+    expect((await through(service, { sub: undefined })).body).toEqual({
+      detail: 'Token has no user id',
+      error_code: 'UNAUTHENTICATED',
+    });
   });
 
   it('is never the default: without the setting, authorizer claims are ignored and the token is verified', async () => {

@@ -135,7 +135,7 @@ describe('loadConfig', () => {
     expect(config.databases.size).toBe(0);
     expect(config.jwt).toMatchObject({
       userIdClaim: 'sub',
-      scopesClaim: 'scopes',
+      scopesClaims: ['scopes'],
       leewaySeconds: 10,
       issuer: undefined,
       audience: undefined,
@@ -172,7 +172,9 @@ describe('loadConfig', () => {
       LEARNINGS_DATABASES: '{"analytics":["analytics_learnings","archived_learnings"]}',
       REQUIRED_SCOPE: '',
       JWT_AUDIENCE: 'a, b',
+      JWT_SCOPES_CLAIM: 'scp, realm_access.roles ,https://agno.example.com/roles',
     });
+    expect(config.jwt.scopesClaims).toEqual(['scp', 'realm_access.roles', 'https://agno.example.com/roles']);
     expect(config.databases.get('analytics')).toEqual(['analytics_learnings', 'archived_learnings']);
     expect(config.authorization.requiredScope).toBeUndefined();
     expect(config.jwt.audience).toEqual(['a', 'b']);
@@ -181,6 +183,13 @@ describe('loadConfig', () => {
 
   it.each([
     [{ JWT_ALGORITHMS: 'none' }, /JWT_ALGORITHMS has unsupported algorithm 'none'/],
+    [{ JWT_SCOPES_CLAIM: ' , ' }, /JWT_SCOPES_CLAIM must name at least one claim/],
+    [
+      { JWT_SCOPES_CLAIM: 'scp,__proto__.roles' },
+      /JWT_SCOPES_CLAIM must not name __proto__, constructor or prototype, got '__proto__.roles'/,
+    ],
+    [{ JWT_SCOPES_CLAIM: 'a.constructor' }, /JWT_SCOPES_CLAIM must not name __proto__/],
+    [{ JWT_SCOPES_CLAIM: 'prototype' }, /JWT_SCOPES_CLAIM must not name __proto__/],
     [{ JWT_ALGORITHMS: 'HS256,RS256' }, /JWT_ALGORITHMS must not mix HMAC/],
     [{ JWT_ALGORITHMS: ' , ' }, /JWT_ALGORITHMS must name at least one algorithm/],
     [{ JWT_VERIFICATION_KEY: 'short' }, /JWT_VERIFICATION_KEY must be at least 32 bytes/],
