@@ -45,6 +45,7 @@ async function packageStack(
 let standard: { template: Template; zip: Buffer };
 let existingTables: { template: Template; zip: Buffer };
 let dev: { template: Template; zip: Buffer };
+let authorized: { template: Template; zip: Buffer };
 
 beforeAll(async () => {
   // One after the other: serverless-esbuild stages every zip in ./.serverless, whatever --package says.
@@ -57,7 +58,12 @@ beforeAll(async () => {
     'alarmEmail=oncall@example.com',
   ]);
   dev = await packageStack('dev', ['alarmTopicArn=arn:aws:sns:us-east-1:123456789012:oncall'], 'dev');
-}, 180_000);
+  authorized = await packageStack('authorized', [
+    'claimsFromApiGateway=true',
+    'jwtIssuer=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool',
+    'jwtAudience=client-one, client-two',
+  ]);
+}, 240_000);
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 const resourcesOfType = (template: Template, type: string) =>
@@ -174,6 +180,32 @@ describe('CORS', () => {
   });
 });
 
+describe("API Gateway's JWT authorizer", () => {
+  it('is absent by default: the route has no authorizer and the function verifies tokens', () => {
+    expect(resourcesOfType(standard.template, 'AWS::ApiGatewayV2::Authorizer')).toEqual([]);
+    const [route] = resourcesOfType(standard.template, 'AWS::ApiGatewayV2::Route');
+    expect(route?.Properties.AuthorizerId).toBeUndefined();
+  });
+
+  it('with claimsFromApiGateway=true: a JWT authorizer on the route, with the issuer and audiences', () => {
+    const [authorizer] = resourcesOfType(authorized.template, 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizer?.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool',
+        Audience: ['client-one', 'client-two'],
+      },
+    });
+    const [route] = resourcesOfType(authorized.template, 'AWS::ApiGatewayV2::Route');
+    expect(route?.Properties).toMatchObject({ RouteKey: 'PATCH /learnings/{learning_id}', AuthorizationType: 'JWT' });
+    expect(route?.Properties.AuthorizerId).toBeDefined();
+    expect(fn(authorized.template)).toMatchObject({
+      Environment: { Variables: expect.objectContaining({ JWT_CLAIMS_FROM_API_GATEWAY: 'true' }) },
+    });
+  });
+});
+
 describe('with an existing table and extra databases', () => {
   it('does not create a table, and may touch exactly the configured tables', () => {
     expect(resourcesOfType(existingTables.template, 'AWS::DynamoDB::Table')).toEqual([]);
@@ -278,6 +310,7 @@ describe.runIf(cfnLint)("AWS's cfn-lint", () => {
     ['prod (defaults)', () => standard],
     ['prod (existing tables, CORS, alarm e-mail)', () => existingTables],
     ['dev (alarm topic given)', () => dev],
+    ["prod (API Gateway's JWT authorizer)", () => authorized],
   ])('finds no error and no warning in the %s template', async (_name, stack) => {
     const file = join(work, `lint-${Math.random().toString(36).slice(2)}.json`);
     await writeFile(file, JSON.stringify(stack().template));

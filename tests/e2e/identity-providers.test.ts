@@ -87,3 +87,51 @@ describe.each(PROVIDERS)('$name', (recipe) => {
     }
   });
 });
+
+// The same recipes with API Gateway's JWT authorizer in front (claimsFromApiGateway=true), through
+// serverless-offline's emulation of it. The emulation checks issuer, audience (or client_id) and expiry
+// but not the signature, and hands the function the decoded claims unflattened; how API Gateway itself
+// flattens them is what tests/integration/jwks.test.ts sends.
+describe.each(PROVIDERS.filter(({ name }) => name === 'Cognito' || name === 'Keycloak'))(
+  "$name behind API Gateway's JWT authorizer (serverless-offline's emulation)",
+  (recipe) => {
+    let offline: RunningOffline;
+    const record = learning({ user_id: recipe.owner.userId });
+    beforeAll(async () => {
+      const documents = createDocumentClient(
+        loadConfig({
+          JWT_ALGORITHMS: 'HS256',
+          JWT_VERIFICATION_KEY: 'x'.repeat(32),
+          DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+        }).dynamoDb,
+      );
+      await documents.send(new PutCommand({ TableName: 'agno_learnings', Item: record }));
+      offline = await startOffline({
+        DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+        JWT_CLAIMS_FROM_API_GATEWAY: 'true',
+        JWT_VERIFICATION_KEY: '',
+        LOG_REQUESTS: 'false',
+        ...recipe.env,
+      });
+    }, 90_000);
+    afterAll(() => offline?.stop());
+
+    const patch = async (claims: Record<string, unknown>) => {
+      const response = await fetch(`${offline.baseUrl}/learnings/${record.learning_id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await jwks.sign(key, claims)}` },
+        body: JSON.stringify({ content: { by: claims.sub ?? null } }),
+      });
+      return response.status;
+    };
+
+    it('owner 200, stranger 404, admin 200, no write scope 403; the authorizer refuses another audience', async () => {
+      expect(await patch(recipe.owner.claims)).toBe(200);
+      expect(await patch(recipe.stranger.claims)).toBe(404);
+      expect(await patch(recipe.admin.claims)).toBe(200);
+      expect(await patch(recipe.noScope.claims)).toBe(403);
+      expect(await patch(recipe.wrongAudience)).toBe(401);
+      for (const { claims, status } of recipe.more) expect(await patch(claims)).toBe(status);
+    });
+  },
+);
