@@ -10,7 +10,7 @@ import { ENVIRONMENT, loadConfig } from '../../lib/config.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { learning } from '../support/harness.ts';
 import { type IdentityProvider, signingKey, startIdentityProvider } from '../support/identity-provider.ts';
-import { PROVIDERS } from '../support/providers.ts';
+import { PROVIDERS, type ProviderRecipe } from '../support/providers.ts';
 
 const key = signingKey('provider-key-1', 'RS256');
 let dynamoDb: LocalDynamoDb;
@@ -26,7 +26,11 @@ afterAll(async () => {
   await dynamoDb?.close();
 });
 
-describe.each(PROVIDERS)('$name', (recipe) => {
+/**
+ * serverless-offline run as `recipe` says (with `env()`, read once the JWKS runs, on top), over a record the recipe's owner owns; the
+ * returned patch sends a token with those claims to it.
+ */
+function serveRecipe(recipe: ProviderRecipe, env: () => Record<string, string>) {
   let offline: RunningOffline;
   const record = learning({ user_id: recipe.owner.userId });
   beforeAll(async () => {
@@ -40,16 +44,14 @@ describe.each(PROVIDERS)('$name', (recipe) => {
     await documents.send(new PutCommand({ TableName: 'agno_learnings', Item: record }));
     offline = await startOffline({
       DYNAMODB_ENDPOINT: dynamoDb.endpoint,
-      JWT_ALGORITHMS: 'RS256',
       JWT_VERIFICATION_KEY: '',
-      JWT_JWKS_URL: jwks.jwksUrl,
       LOG_REQUESTS: 'false',
       ...recipe.env,
+      ...env(),
     });
   }, 90_000);
   afterAll(() => offline?.stop());
-
-  const patch = async (claims: Record<string, unknown>) => {
+  return async (claims: Record<string, unknown>) => {
     const response = await fetch(`${offline.baseUrl}/learnings/${record.learning_id}`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await jwks.sign(key, claims)}` },
@@ -57,6 +59,10 @@ describe.each(PROVIDERS)('$name', (recipe) => {
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
+}
+
+describe.each(PROVIDERS)('$name', (recipe) => {
+  const patch = serveRecipe(recipe, () => ({ JWT_ALGORITHMS: 'RS256', JWT_JWKS_URL: jwks.jwksUrl }));
 
   it('owner 200, stranger 404, admin 200 on the owner’s record; no write scope 403; another audience 401', async () => {
     const owner = await patch(recipe.owner.claims);
@@ -95,35 +101,8 @@ describe.each(PROVIDERS)('$name', (recipe) => {
 describe.each(PROVIDERS.filter(({ name }) => name === 'Cognito' || name === 'Keycloak'))(
   "$name behind API Gateway's JWT authorizer (serverless-offline's emulation)",
   (recipe) => {
-    let offline: RunningOffline;
-    const record = learning({ user_id: recipe.owner.userId });
-    beforeAll(async () => {
-      const documents = createDocumentClient(
-        loadConfig({
-          JWT_ALGORITHMS: 'HS256',
-          JWT_VERIFICATION_KEY: 'x'.repeat(32),
-          DYNAMODB_ENDPOINT: dynamoDb.endpoint,
-        }).dynamoDb,
-      );
-      await documents.send(new PutCommand({ TableName: 'agno_learnings', Item: record }));
-      offline = await startOffline({
-        DYNAMODB_ENDPOINT: dynamoDb.endpoint,
-        JWT_CLAIMS_FROM_API_GATEWAY: 'true',
-        JWT_VERIFICATION_KEY: '',
-        LOG_REQUESTS: 'false',
-        ...recipe.env,
-      });
-    }, 90_000);
-    afterAll(() => offline?.stop());
-
-    const patch = async (claims: Record<string, unknown>) => {
-      const response = await fetch(`${offline.baseUrl}/learnings/${record.learning_id}`, {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${await jwks.sign(key, claims)}` },
-        body: JSON.stringify({ content: { by: claims.sub ?? null } }),
-      });
-      return response.status;
-    };
+    const send = serveRecipe(recipe, () => ({ JWT_CLAIMS_FROM_API_GATEWAY: 'true' }));
+    const patch = async (claims: Record<string, unknown>) => (await send(claims)).status;
 
     it('owner 200, stranger 404, admin 200, no write scope 403; the authorizer refuses another audience', async () => {
       expect(await patch(recipe.owner.claims)).toBe(200);
