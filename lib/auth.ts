@@ -224,14 +224,16 @@ export function principalFromClaims(claims: JWTPayload, jwt: JwtConfig, authoriz
 
 /**
  * The claim named exactly `name`, or else the value at that dotted path through nested objects' own
- * properties (`realm_access.roles`). lib/config.ts refuses paths through `__proto__`, `constructor`,
+ * properties (`realm_access.roles`; not into strings or arrays). lib/config.ts refuses paths through `__proto__`, `constructor`,
  * `prototype`.
  */
 function claimValue(claims: JWTPayload, name: string): unknown {
   if (Object.hasOwn(claims, name)) return claims[name];
   let value: unknown = claims;
   for (const part of name.split('.')) {
-    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) return undefined;
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, part)) {
+      return undefined;
+    }
     value = (value as Record<string, unknown>)[part];
   }
   return value;

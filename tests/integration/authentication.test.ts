@@ -344,8 +344,10 @@ describe('scopes from several claims (JWT_SCOPES_CLAIM is a list)', () => {
     expect(await statusOf(service('resource.roles'), await asRoot(claims))).toBe(403);
   });
 
-  it('reads the same path on every token: a path through a property inherited by every object finds nothing', async () => {
+  it('finds nothing through what only objects inherit, or through a string’s own index and length', async () => {
     expect(await statusOf(service('resource.toString'), await asRoot({ resource: {} }))).toBe(403);
+    expect(await statusOf(service('resource.length'), await asRoot({ resource: 'agent_os:admin' }))).toBe(403);
+    expect(await statusOf(service('resource.0'), await asRoot({ resource: ['agent_os:admin'] }))).toBe(403);
   });
 
   it('is 401 when a listed claim holds something other than a string or strings', async () => {
