@@ -224,8 +224,8 @@ export function principalFromClaims(claims: JWTPayload, jwt: JwtConfig, authoriz
 
 /**
  * The claim named exactly `name`, or else the value at that dotted path through nested objects' own
- * properties (`realm_access.roles`; not into strings or arrays). lib/config.ts refuses paths through `__proto__`, `constructor`,
- * `prototype`.
+ * properties (`realm_access.roles`), never into a string or an array. lib/config.ts refuses paths through
+ * `__proto__`, `constructor` and `prototype`.
  */
 function claimValue(claims: JWTPayload, name: string): unknown {
   if (Object.hasOwn(claims, name)) return claims[name];
