@@ -2,16 +2,11 @@
 // true (the function then reads the token the authorizer verified instead of verifying it again). Its
 // issuer and audiences are the jwtIssuer and jwtAudience params. Off: no authorizer, and the function
 // verifies every token.
+const { booleanParam } = require('./params.cjs');
+
 const NAME = 'identityProvider';
 
-const enabled = async (resolveVariable) => {
-  const value = String(await resolveVariable('param:claimsFromApiGateway'))
-    .trim()
-    .toLowerCase();
-  if (value !== 'true' && value !== 'false')
-    throw new Error(`claimsFromApiGateway must be true or false, got ${value}`);
-  return value === 'true';
-};
+const enabled = (resolveVariable) => booleanParam(resolveVariable, 'claimsFromApiGateway');
 
 module.exports.authorizers = async ({ resolveVariable }) => {
   if (!(await enabled(resolveVariable))) return {};

@@ -1,12 +1,10 @@
 // The learnings table, in the template only when the stack is to create it (param createTable). Decided
 // at packaging time rather than by a CloudFormation condition: a condition on a param known when packaging
 // is a constant `Fn::Equals`, which cfn-lint warns about and CloudFormation validators refuse.
+const { booleanParam } = require('./params.cjs');
+
 module.exports.learningsTable = async ({ resolveVariable }) => {
-  const create = String(await resolveVariable('param:createTable'))
-    .trim()
-    .toLowerCase();
-  if (create !== 'true' && create !== 'false') throw new Error(`createTable must be true or false, got ${create}`);
-  if (create === 'false') return { Resources: {} };
+  if (!(await booleanParam(resolveVariable, 'createTable'))) return { Resources: {} };
   return {
     Resources: {
       LearningsTable: {
