@@ -2,6 +2,8 @@
 // access). The same settings configure API Gateway (serverless.yml: provider.httpApi.cors) and the local
 // stand-in for it under `npm start` (dev/api-gateway-cors.ts), so that a browser meets one behaviour.
 // Bearer tokens, not cookies: no credentials mode.
+const { commaList } = require('./params.cjs');
+
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match'];
 const ALLOWED_METHODS = ['PATCH'];
 const EXPOSED_HEADERS = ['ETag', 'Retry-After', 'WWW-Authenticate'];
@@ -10,10 +12,7 @@ const MAX_AGE = 600;
 
 /** The settings for a comma-separated list of origins; undefined when the list is blank. */
 function corsSettings(originsText) {
-  const origins = String(originsText ?? '')
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== '');
+  const origins = commaList(originsText);
   if (origins.length === 0) return undefined;
   for (const origin of origins) {
     const exact = origin === '*' || (URL.canParse(origin) && new URL(origin).origin === origin);

@@ -2,7 +2,7 @@
 // true (the function then reads the token the authorizer verified instead of verifying it again). Its
 // issuer and audiences are the jwtIssuer and jwtAudience params. Off: no authorizer, and the function
 // verifies every token.
-const { booleanParam } = require('./params.cjs');
+const { booleanParam, commaList } = require('./params.cjs');
 
 const NAME = 'identityProvider';
 
@@ -11,10 +11,7 @@ const enabled = (resolveVariable) => booleanParam(resolveVariable, 'claimsFromAp
 module.exports.authorizers = async ({ resolveVariable }) => {
   if (!(await enabled(resolveVariable))) return {};
   const issuerUrl = String(await resolveVariable('param:jwtIssuer')).trim();
-  const audience = String(await resolveVariable('param:jwtAudience'))
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
+  const audience = commaList(await resolveVariable('param:jwtAudience'));
   if (issuerUrl === '' || audience.length === 0) {
     throw new Error('claimsFromApiGateway=true needs jwtIssuer and jwtAudience: the authorizer checks both');
   }

@@ -1,5 +1,6 @@
-// Reading serverless.yml params in the deploy/ resolvers, with the function's own rule for booleans
-// (lib/config.ts): true or false in any case, anything else refused at packaging.
+// Reading serverless.yml params in the deploy/ resolvers, with the function's own rules (lib/config.ts):
+// booleans true or false in any case, anything else refused at packaging; lists comma-separated, blanks
+// dropped.
 module.exports.booleanParam = async (resolveVariable, name) => {
   const value = String(await resolveVariable(`param:${name}`))
     .trim()
@@ -7,3 +8,10 @@ module.exports.booleanParam = async (resolveVariable, name) => {
   if (value !== 'true' && value !== 'false') throw new Error(`${name} must be true or false, got ${value}`);
   return value === 'true';
 };
+
+/** The items of a comma-separated text, trimmed, blanks dropped. */
+module.exports.commaList = (text) =>
+  String(text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');

@@ -2,12 +2,8 @@
 // listening on a given one with a failure that says which port is taken.
 import { type AddressInfo, createServer, type Server } from 'node:net';
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await listen(server, 0);
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+export function freePort(): Promise<number> {
+  return bindAndRelease(0, 'port');
 }
 
 /** `server` listening on 127.0.0.1:`port` (0: any free one); `name` labels the port in the failure. */
@@ -25,7 +21,14 @@ export function listen(server: Server, port: number, name = 'port'): Promise<voi
 
 /** Fails, as listen() does, when `port` is taken: to refuse a start before anything else is started. */
 export async function ensurePortFree(port: number, name: string): Promise<void> {
+  await bindAndRelease(port, name);
+}
+
+/** Listens on `port` and closes again; the port it had (a free one for 0). */
+async function bindAndRelease(port: number, name: string): Promise<number> {
   const server = createServer();
   await listen(server, port, name);
+  const bound = (server.address() as AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
+  return bound;
 }

@@ -125,6 +125,7 @@ async function rehearse(stage: 'dev' | 'prod'): Promise<void> {
     // The function, as Lambda holds it.
     const functionName = `${stackName}-updateLearning`;
     const lambda = new LambdaClient(aws);
+    const dynamoDbClient = new DynamoDBClient(aws);
     const fn = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
     check(
       'the function runs nodejs22.x, 512 MB, 10 s, the bundled handler',
@@ -178,7 +179,7 @@ async function rehearse(stage: 'dev' | 'prod'): Promise<void> {
       dynamoDb,
     );
 
-    const table = (await new DynamoDBClient(aws).send(new DescribeTableCommand({ TableName: 'agno_learnings' }))).Table;
+    const table = (await dynamoDbClient.send(new DescribeTableCommand({ TableName: 'agno_learnings' }))).Table;
     check(
       'the table exists, keyed by learning_id, on demand, with deletion protection',
       table?.KeySchema?.[0]?.AttributeName === 'learning_id' &&
@@ -240,7 +241,7 @@ async function rehearse(stage: 'dev' | 'prod'): Promise<void> {
       () => 'gone',
     );
     check('the stack is gone', left === 'gone' || left === 'DELETE_COMPLETE', left);
-    const kept = await new DynamoDBClient(aws).send(new DescribeTableCommand({ TableName: 'agno_learnings' })).then(
+    const kept = await dynamoDbClient.send(new DescribeTableCommand({ TableName: 'agno_learnings' })).then(
       () => true,
       () => false,
     );
