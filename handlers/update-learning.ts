@@ -52,7 +52,7 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
       // deadlines end a hung call long before that timeout.
       context.timing = {};
       const result = await updateLearning(learnings, principal, command, context.timing);
-      context.outcome = result.written ? 'updated' : 'unchanged';
+      context.outcome = !result.written ? 'unchanged' : command.merge === true ? 'merged' : 'updated';
       context.version = result.version;
       return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
     });

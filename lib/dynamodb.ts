@@ -2,7 +2,7 @@
 // timeout, so a DynamoDB that does not answer becomes a 503, never a Lambda timeout.
 
 import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { type unmarshallOptions as UnmarshallOptions, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDbConfig } from './config.ts';
 import { isExactly } from './dynamodb-values.ts';
@@ -28,6 +28,21 @@ export function numberFromDynamoDb(text: string): unknown {
   } catch {
     return value;
   }
+}
+
+/**
+ * A value read back, ready to be written again: a number held as raw JSON text (numberFromDynamoDb) becomes
+ * a NumberValue, which the SDK writes as that number (raw JSON it would write as a map). Anything else is
+ * written as it was read: sets as sets, binary as binary.
+ */
+export function storable(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (JSON.isRawJSON(value)) return NumberValue.from(JSON.stringify(value));
+  if (Array.isArray(value)) return value.map(storable);
+  if (value instanceof Set) return new Set(Array.from(value, storable));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  // fromEntries defines each key, __proto__ included, as data.
+  return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, storable(member)]));
 }
 
 // A fresh options object for every user: the document client writes into the one it is given

@@ -8,6 +8,7 @@ import { MAX_NESTING_DEPTH } from './dynamodb-values.ts';
 import { InternalServerError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from './errors.ts';
 import { type Preconditions, VERSION_ATTRIBUTE } from './etag.ts';
 import type { LearningChanges, StoredLearning } from './learning.ts';
+import type { MergePaths } from './merge-patch.ts';
 import { ownershipCondition } from './ownership.ts';
 
 export type UpdateOutcome =
@@ -27,6 +28,8 @@ export interface UpdateRequest {
   now: number;
   /** From If-Match and If-None-Match: the versions the record must, or must not, be at. */
   preconditions: Preconditions | undefined;
+  /** A merge patch as document paths: `changes` is the patch, its objects merged into the stored maps. */
+  paths?: MergePaths | undefined;
 }
 
 // Condition fragments, named for what they guarantee (who may write: lib/ownership.ts).
@@ -46,7 +49,7 @@ const firstVersion = '#version = :one';
  * another type, which DynamoDB cannot add to; this write sets it to 1 instead, and only if it still does.
  */
 export function buildUpdateCommand(
-  { table, learningId, changes, principal, now, preconditions }: UpdateRequest,
+  { table, learningId, changes, principal, now, preconditions, paths }: UpdateRequest,
   { takeOverCounter = false } = {},
 ): UpdateCommandInput {
   const names: Record<string, string> = { '#updated_at': 'updated_at', '#version': VERSION_ATTRIBUTE };
@@ -55,8 +58,15 @@ export function buildUpdateCommand(
   for (const field of ['content', 'metadata'] as const) {
     if (changes[field] === undefined) continue;
     names[`#${field}`] = field;
+    // A patched object's members are in the paths; metadata null clears the field either way.
+    if (paths !== undefined && changes[field] !== null) continue;
     values[`:${field}`] = changes[field];
     assignments.push(`#${field} = :${field}`);
+  }
+  if (paths !== undefined) {
+    Object.assign(names, paths.names);
+    Object.assign(values, paths.values);
+    assignments.push(...paths.set);
   }
   assignments.push('#updated_at = :updated_at', takeOverCounter ? firstVersion : nextVersion);
   const conditions = [ownershipCondition(principal, names, values)];
@@ -69,8 +79,10 @@ export function buildUpdateCommand(
     const alternatives = versionIn(noneMatch, 'notVersion', values);
     conditions.push(`NOT ${alternatives.startsWith('(') ? alternatives : `(${alternatives})`}`);
   }
+  if (paths !== undefined) conditions.push(...paths.conditions);
   if (takeOverCounter) conditions.push(counterIsForeign);
-  const updateExpression = `SET ${assignments.join(', ')}`;
+  const removals = paths === undefined || paths.remove.length === 0 ? '' : ` REMOVE ${paths.remove.join(', ')}`;
+  const updateExpression = `SET ${assignments.join(', ')}${removals}`;
   const conditionExpression = conditions.join(' AND ');
   // DynamoDB refuses values that no expression uses: these two only go where a fragment names them.
   if (`${updateExpression} ${conditionExpression}`.includes(':zero')) values[':zero'] = 0;
@@ -162,8 +174,9 @@ export class LearningsRepository {
     if (!isConditionFailure(error)) throw storageError(error);
     const refusal = { updated: false, mayHaveApplied: mayHaveApplied(error) } as const;
     if (error.Item !== undefined) return { ...refusal, current: unmarshallItem(error.Item) };
-    // Without preconditions an admin's condition is existence alone: failing it means there was no record.
-    const existenceOnly = request.principal.isAdmin && request.preconditions === undefined;
+    // Without preconditions or paths an admin's condition is existence alone: failing it means there was no record.
+    const existenceOnly =
+      request.principal.isAdmin && request.preconditions === undefined && request.paths === undefined;
     if (existenceOnly || this.#oldItemOnConditionFailure) return { ...refusal, current: undefined };
     return { ...refusal, current: await this.find(request.table, request.learningId, timing) };
   }

@@ -1,10 +1,13 @@
 // The use case: apply a caller's changes to one learning, or refuse. handler → updateLearning → repository.
 import type { Principal } from './auth.ts';
+import { storable } from './dynamodb.ts';
 import { ForbiddenError, LearningNotFoundError, PreconditionFailedError, ServiceUnavailableError } from './errors.ts';
 import { entityTag, type Preconditions, preconditionsHold, versionOf } from './etag.ts';
 import { holdsChanges, type LearningChanges, type StoredLearning } from './learning.ts';
-import type { DynamoDbTiming, LearningsRepository } from './learnings-repository.ts';
+import type { DynamoDbTiming, LearningsRepository, UpdateOutcome, UpdateRequest } from './learnings-repository.ts';
+import { mergedChanges, mergePaths, takesPatch } from './merge-patch.ts';
 import { type Access, accessTo } from './ownership.ts';
+import type { JsonObject } from './schemas.ts';
 
 export interface UpdateLearningCommand {
   table: string;
@@ -13,6 +16,8 @@ export interface UpdateLearningCommand {
   learningId: string;
   changes: LearningChanges;
   preconditions: Preconditions | undefined;
+  /** The body is a merge patch (RFC 7396): `changes` are merged into the stored values, not put in their place. */
+  merge?: boolean;
 }
 
 export interface UpdateLearningResult {
@@ -27,9 +32,10 @@ export interface UpdateLearningResult {
 export async function updateLearning(
   repository: LearningsRepository,
   principal: Principal,
-  { table, scope, learningId, changes, preconditions }: UpdateLearningCommand,
+  command: UpdateLearningCommand,
   timing?: DynamoDbTiming,
 ): Promise<UpdateLearningResult> {
+  const { table, scope, learningId, changes, preconditions } = command;
   if (changes.content === undefined && changes.metadata === undefined) {
     // Nothing to write: one read, and the same rules as a write.
     const item = await repository.find(table, learningId, timing);
@@ -42,12 +48,19 @@ export async function updateLearning(
     return { item, version, etag, written: false };
   }
   const now = Math.floor(Date.now() / 1000);
+  if (command.merge === true)
+    return mergeLearning(repository, { table, learningId, changes, principal, now, preconditions }, scope, timing);
   const outcome = await repository.update({ table, learningId, changes, principal, now, preconditions }, timing);
   if (outcome.updated) return answer(outcome.item, scope);
   const { current, mayHaveApplied } = outcome;
   const access = accessTo(current, principal);
   // Stryker disable next-line ConditionalExpression: equivalent, accessTo answers 'not-found' for no record
-  if (current !== undefined && access === 'allowed' && isThisWrite(current, changes, preconditions, now)) {
+  if (
+    current !== undefined &&
+    access === 'allowed' &&
+    isThisWrite(current, now, acceptedBy(preconditions)) &&
+    holdsChanges(current, changes)
+  ) {
     return answer(current, scope);
   }
   // An attempt whose answer was lost may have written before the record changed again (written over,
@@ -65,23 +78,89 @@ export async function updateLearning(
   throw refusal(access);
 }
 
+// A merge whose record changed between the read and the write is merged again onto the record as it then
+// stood, this many times in all; then 503, to be retried later.
+const MAX_MERGE_WRITES = 4;
+
+/**
+ * A merge patch: one UpdateItem of document paths when the patch fits in one expression, its condition
+ * that the stored shape takes it. When the shape does not (or the patch does not fit), the patch is merged
+ * here onto the item as it stood and written whole, on the condition that the record is still at that
+ * version: a second round trip, and never an update lost between the two. A record that changed in
+ * between is merged onto again, through paths once its shape takes them, a bounded number of times.
+ */
+async function mergeLearning(
+  repository: LearningsRepository,
+  request: UpdateRequest,
+  scope: string,
+  timing: DynamoDbTiming | undefined,
+): Promise<UpdateLearningResult> {
+  const { principal, changes: patch, preconditions, now } = request;
+  const paths = mergePaths(patch);
+  let outcome: UpdateOutcome =
+    paths === undefined
+      ? {
+          updated: false,
+          current: await repository.find(request.table, request.learningId, timing),
+          mayHaveApplied: false,
+        }
+      : await repository.update({ ...request, paths }, timing);
+  // The versions the last write was conditioned on: its retry that had committed is recognised one version
+  // past one of them. A read is no write, and is recognised as none.
+  let accepted = paths === undefined ? () => false : acceptedBy(preconditions);
+  for (let writes = paths === undefined ? 0 : 1; ; writes++) {
+    if (outcome.updated) return answer(outcome.item, scope);
+    const { current, mayHaveApplied } = outcome;
+    const access = accessTo(current, principal);
+    // Stryker disable next-line ConditionalExpression: equivalent, accessTo answers 'not-found' for no record
+    if (current === undefined || access !== 'allowed') {
+      if (mayHaveApplied) throw new ServiceUnavailableError();
+      throw refusal(access);
+    }
+    // A merge patch is idempotent: the record holds this one's effect when merging it again changes nothing.
+    if (isThisWrite(current, now, accepted) && holdsChanges(current, mergedChanges(current, patch))) {
+      return answer(current, scope);
+    }
+    const version = versionOf(current);
+    if (!preconditionsHold(preconditions, version)) {
+      if (mayHaveApplied) throw new ServiceUnavailableError();
+      throw new PreconditionFailedError(entityTag(scope, version), version);
+    }
+    if (writes === MAX_MERGE_WRITES) throw new ServiceUnavailableError();
+    if (paths !== undefined && takesPatch(current, patch)) {
+      outcome = await repository.update({ ...request, paths }, timing);
+      accepted = acceptedBy(preconditions);
+    } else {
+      outcome = await repository.update(
+        { ...request, changes: wholeValues(current, patch), preconditions: { match: [version] } },
+        timing,
+      );
+      accepted = (previous) => previous === version;
+    }
+  }
+}
+
+/** The fields a patch names, merged onto the item's and ready to be written whole. */
+function wholeValues(current: StoredLearning, patch: LearningChanges): LearningChanges {
+  const merged = mergedChanges(current, patch);
+  const changes: LearningChanges = {};
+  if (merged.content !== undefined) changes.content = storable(merged.content) as JsonObject;
+  if (merged.metadata !== undefined) changes.metadata = storable(merged.metadata) as JsonObject | null;
+  return changes;
+}
+
+/** The versions a write conditioned on If-Match accepted; without If-Match, none (its retry just writes again). */
+function acceptedBy(preconditions: Preconditions | undefined): (version: number) => boolean {
+  return (version) => preconditions?.match !== undefined && preconditionsHold(preconditions, version);
+}
+
 /**
  * The SDK retries a call whose answer was lost, and the retry of a conditional write that had committed
- * fails its condition on that very write: the record holds exactly these changes, made this second, one
- * version past a version the preconditions accepted. That write succeeded.
+ * fails its condition on that very write: the record, written this second, is one version past a version
+ * the write was conditioned on, and holds its changes (the caller checks those). That write succeeded.
  */
-function isThisWrite(
-  current: StoredLearning,
-  changes: LearningChanges,
-  preconditions: Preconditions | undefined,
-  now: number,
-): boolean {
-  return (
-    preconditions?.match !== undefined &&
-    preconditionsHold(preconditions, versionOf(current) - 1) &&
-    current.updated_at === now &&
-    holdsChanges(current, changes)
-  );
+function isThisWrite(current: StoredLearning, now: number, accepted: (version: number) => boolean): boolean {
+  return current.updated_at === now && accepted(versionOf(current) - 1);
 }
 
 function answer(item: StoredLearning, scope: string): UpdateLearningResult {

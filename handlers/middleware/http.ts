@@ -24,6 +24,8 @@ export interface RequestContext extends Context {
   principal?: Principal;
   /** The decoded body text, kept by requireJsonBody for number-exact parsing. */
   bodyText?: string;
+  /** Set by requireJsonBody: the body is a merge patch (application/merge-patch+json). */
+  mergePatch?: boolean;
   /** Set by validateRequest. */
   command?: UpdateLearningCommand;
   /** What happened, for the request log. */

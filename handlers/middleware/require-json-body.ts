@@ -7,8 +7,10 @@ import { assertNestingWithinLimit } from '../../lib/dynamodb-values.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
 
-// RFC 9110 §8.3.1: media-type *( OWS ";" OWS parameter ), case-insensitive names.
-const JSON_MEDIA_TYPE = /^application\/json[ \t]*(?:;|$)/i;
+// RFC 9110 §8.3.1: media-type *( OWS ";" OWS parameter ), case-insensitive names. Two media types: JSON
+// (the body's values replace the stored ones) and JSON Merge Patch (RFC 7396: they are merged into them).
+const JSON_MEDIA_TYPE = /^application\/(json|merge-patch\+json)[ \t]*(?:;|$)/i;
+const MEDIA_TYPES = 'application/json or application/merge-patch+json';
 const CHARSET_PARAMETER = /;[ \t]*charset[ \t]*=[ \t]*(?:"([^"]*)"|([^;, \t]*))/i;
 const UTF8_NAMES = new Set(['utf-8', 'utf8']);
 // fatal: a byte sequence that is not UTF-8 is refused, never replaced with U+FFFD.
@@ -19,9 +21,10 @@ export function requireJsonBody(): MiddlewareObj<HttpEvent, HttpResult, Error, R
     const { event } = request;
     // Stryker disable next-line StringLiteral: equivalent, no Content-Type and any other text both fail the media type
     const contentType = header(event, 'content-type')?.trim() ?? '';
-    if (!JSON_MEDIA_TYPE.test(contentType)) {
-      throw new ValidationError('Content-Type must be application/json', [
-        { path: 'header.content-type', message: 'must be application/json' },
+    const mediaType = JSON_MEDIA_TYPE.exec(contentType);
+    if (mediaType === null) {
+      throw new ValidationError(`Content-Type must be ${MEDIA_TYPES}`, [
+        { path: 'header.content-type', message: `must be ${MEDIA_TYPES}` },
       ]);
     }
     const charset = CHARSET_PARAMETER.exec(contentType);
@@ -46,6 +49,7 @@ export function requireJsonBody(): MiddlewareObj<HttpEvent, HttpResult, Error, R
     }
     assertNestingWithinLimit(text);
     request.context.bodyText = text;
+    request.context.mergePatch = mediaType[1]?.length !== 4;
   };
   return { before: requireJsonBodyBefore };
 }

@@ -5,6 +5,8 @@ import type { Config } from '../../lib/config.ts';
 import { attributeSize, bodyValues, MAX_ITEM_BYTES } from '../../lib/dynamodb-values.ts';
 import { PayloadTooLargeError } from '../../lib/errors.ts';
 import { etagScope, parsePreconditions } from '../../lib/etag.ts';
+import type { LearningChanges } from '../../lib/learning.ts';
+import { mergedChanges } from '../../lib/merge-patch.ts';
 import { parseOrThrow, updateLearningRequestSchema } from '../../lib/schemas.ts';
 import { resolveTable } from '../../lib/tables.ts';
 import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
@@ -33,12 +35,20 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
     // Stryker disable next-line ConditionalExpression: speed only, the walk refuses nothing the text check passed
     if (!values.withinLimits) {
       // Stryker disable next-line StringLiteral: the path is unreachable, a parameter decoded from a URL is valid Unicode
-      let size = attributeSize('learning_id', learningId, 'learning_id') + UPDATED_AT_BYTES;
-      if (body.content !== undefined) size += attributeSize('content', body.content, 'content');
-      if (body.metadata !== undefined) size += attributeSize('metadata', body.metadata, 'metadata');
-      if (size > MAX_ITEM_BYTES) {
+      const size = (values: LearningChanges) => {
+        let bytes = attributeSize('learning_id', learningId, 'learning_id') + UPDATED_AT_BYTES;
+        if (values.content !== undefined) bytes += attributeSize('content', values.content, 'content');
+        if (values.metadata !== undefined) bytes += attributeSize('metadata', values.metadata, 'metadata');
+        return bytes;
+      };
+      // A merge patch's values are checked as sent, removals included. What it leaves in the record is at
+      // least the patch applied to nothing: more than the maximum of that is refused before any call, and
+      // DynamoDB refuses a merged record over it (also a 413).
+      let bytes = size(body);
+      if (bytes > MAX_ITEM_BYTES && context.mergePatch === true) bytes = size(mergedChanges({}, body));
+      if (bytes > MAX_ITEM_BYTES) {
         throw new PayloadTooLargeError(
-          `The learning would take ${size} bytes; the maximum item size is ${MAX_ITEM_BYTES}`,
+          `The learning would take ${bytes} bytes; the maximum item size is ${MAX_ITEM_BYTES}`,
         );
       }
     }
@@ -50,6 +60,7 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
       learningId,
       changes: body,
       preconditions: parsePreconditions(header(event, 'if-match'), header(event, 'if-none-match'), scope),
+      merge: context.mergePatch === true,
     };
   };
   return { before: validateRequestBefore };

@@ -96,23 +96,31 @@ describe('query db_id and table', () => {
 });
 
 describe('Content-Type', () => {
-  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx', 'text/application/json', ''])(
-    '%j: 422',
-    async (type) => {
-      await expectRefused(
-        { body: { content: {} }, headers: { 'content-type': type } },
-        422,
-        'Content-Type must be application/json',
-        [{ path: 'header.content-type', message: 'must be application/json' }],
-      );
-    },
-  );
+  it.each([
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'application/jsonx',
+    'text/application/json',
+    'application/merge-patch',
+    'application/json-patch+json',
+    'application/merge-patch+jsonx',
+    '',
+  ])('%j: 422', async (type) => {
+    await expectRefused(
+      { body: { content: {} }, headers: { 'content-type': type } },
+      422,
+      'Content-Type must be application/json or application/merge-patch+json',
+      [{ path: 'header.content-type', message: 'must be application/json or application/merge-patch+json' }],
+    );
+  });
   it.each([
     ' application/json ',
     'Application/JSON; charset=utf-8',
     'application/json ; charset=utf-8',
     'application/json;charset="UTF-8"',
     'application/json; charset=utf8',
+    'application/merge-patch+json',
+    'APPLICATION/MERGE-PATCH+JSON;charset=utf-8',
   ])('%j: accepted', async (type) => {
     const answer = await harness.invoke({
       learningId: id,
@@ -128,6 +136,7 @@ describe('Content-Type', () => {
     'application/json; charset=utf-16',
     'application/json;charset=latin1',
     'application/json; charset = latin1',
+    'application/merge-patch+json; charset=latin1',
   ])('%j: 422, the body is not read as another charset', async (type) => {
     await expectRefused(
       { body: '{"content": {"name": "Ren\u00e9"}}', headers: { 'content-type': type } },
@@ -390,7 +399,7 @@ describe('headers', () => {
     delete bare.headers['content-type'];
     const answer = await harness.invokeEvent(bare);
     expect(answer.status).toBe(422);
-    expect(answer.body.detail).toBe('Content-Type must be application/json');
+    expect(answer.body.detail).toBe('Content-Type must be application/json or application/merge-patch+json');
     const headerless = httpEvent({ learningId: id, body: { content: {} } });
     delete (headerless as { headers?: unknown }).headers;
     expect((await harness.invokeEvent(headerless)).status).toBe(401);

@@ -1,0 +1,131 @@
+// JSON Merge Patch (RFC 7396), the second media type of the route: the values a patch gives content and
+// metadata are merged into the stored ones instead of replacing them. Two ways to write one:
+// - as document paths inside one UpdateItem (mergePaths), when the stored shape takes the patch: SET and
+//   REMOVE each patched member, on the condition that every object the patch goes through is a map;
+// - as whole values merged here (mergedChanges) onto an item read back, written on the condition that the
+//   record is still at the version they were merged onto.
+import type { LearningChanges, StoredLearning } from './learning.ts';
+import { isJsonObject, type JsonObject } from './schemas.ts';
+
+/**
+ * RFC 7396 §2: a patch that is not an object replaces the target; an object's members are merged into the
+ * target (a target that is not an object counts as {}), a null member removing the target's. The result
+ * shares every value the patch does not reach with the target, and neither input is changed.
+ */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isJsonObject(patch)) return patch;
+  const result: JsonObject = isJsonObject(target) ? { ...target } : {};
+  for (const key of Object.keys(patch)) {
+    const value = patch[key];
+    if (value === null) delete result[key];
+    // A member named __proto__ is data, as JSON.parse makes it: defined, never assigned (which would set
+    // the result's prototype).
+    else
+      Object.defineProperty(result, key, {
+        value: mergePatch(result[key], value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+  }
+  return result;
+}
+
+/** The whole values of the fields a patch names, once merged onto the item's. */
+export function mergedChanges(item: StoredLearning, patch: LearningChanges): LearningChanges {
+  const merged: LearningChanges = {};
+  if (patch.content !== undefined) merged.content = mergePatch(item.content, patch.content) as JsonObject;
+  if (patch.metadata !== undefined) merged.metadata = mergePatch(item.metadata, patch.metadata) as JsonObject | null;
+  return merged;
+}
+
+/** Whether the item's shape takes the patch as document paths: every object the patch goes through is a map. */
+export function takesPatch(item: StoredLearning, patch: LearningChanges): boolean {
+  const takes = (stored: unknown, object: JsonObject): boolean =>
+    isJsonObject(stored) &&
+    Object.keys(object).every((key) => {
+      const value = object[key];
+      return !isJsonObject(value) || takes(Object.hasOwn(stored, key) ? stored[key] : undefined, value);
+    });
+  return (
+    (patch.content === undefined || takes(item.content, patch.content)) &&
+    (patch.metadata === undefined || patch.metadata === null || takes(item.metadata, patch.metadata))
+  );
+}
+
+/**
+ * A patch as the parts of one UpdateItem: SET and REMOVE actions on document paths, and conditions that
+ * the objects they go through are maps. Placeholders: `#m<n>` for keys, `:m<n>` for values, `:map`.
+ */
+export interface MergePaths {
+  set: string[];
+  remove: string[];
+  conditions: string[];
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+// DynamoDB's documented limits on expression parameters (developerguide/Constraints.html, "Expression
+// parameters"): an expression string of at most 4 KB, at most 300 operators or functions in an update
+// expression. The rest of the write (updated_at, the version, ownership, If-Match and If-None-Match of at
+// most 16 tags) stays inside the reserve; the emulators enforce neither limit, so this does.
+const MAX_EXPRESSION_BYTES = 4096;
+const RESERVED_EXPRESSION_BYTES = 1024;
+const MAX_UPDATE_OPERATORS = 300;
+const RESERVED_UPDATE_OPERATORS = 10;
+// An attribute name DynamoDB documents without ambiguity: 1 to 255 bytes. Longer keys, and the empty key,
+// are written as whole values instead.
+const MAX_PATH_KEY_BYTES = 255;
+
+/**
+ * The patch's content and metadata as document paths inside one UpdateItem, or undefined when they cannot
+ * all go in one expression within DynamoDB's limits (then the merged values are written whole). metadata
+ * null is no merge: it clears the field, as in a whole write, and is left to the caller's SET.
+ */
+export function mergePaths(patch: LearningChanges): MergePaths | undefined {
+  const paths: MergePaths = { set: [], remove: [], conditions: [], names: {}, values: {} };
+  const placeholders = new Map<string, string>();
+  const placeholder = (key: string): string => {
+    let name = placeholders.get(key);
+    if (name === undefined) {
+      name = `#m${placeholders.size}`;
+      placeholders.set(key, name);
+      paths.names[name] = key;
+    }
+    return name;
+  };
+  const walk = (object: JsonObject, path: string): boolean => {
+    paths.conditions.push(`attribute_type(${path}, :map)`);
+    // attribute_type's operand names a type: M, for map.
+    paths.values[':map'] = 'M';
+    for (const key of Object.keys(object)) {
+      const length = Buffer.byteLength(key);
+      if (length === 0 || length > MAX_PATH_KEY_BYTES) return false;
+      const member = `${path}.${placeholder(key)}`;
+      const value = object[key];
+      if (value === null) {
+        paths.remove.push(member);
+      } else if (isJsonObject(value)) {
+        if (!walk(value, member)) return false;
+      } else {
+        const valueName = `:m${paths.set.length}`;
+        paths.values[valueName] = value;
+        paths.set.push(`${member} = ${valueName}`);
+      }
+    }
+    return true;
+  };
+  for (const field of ['content', 'metadata'] as const) {
+    const value = patch[field];
+    if (value !== undefined && value !== null && !walk(value, `#${field}`)) return undefined;
+  }
+  // Each action counts as an operator; the separators and the SET and REMOVE keywords as bytes.
+  const updateBytes = [...paths.set, ...paths.remove].join(', ').length + ' SET  REMOVE '.length;
+  const conditionBytes = paths.conditions.join(' AND ').length;
+  const operators = paths.set.length + paths.remove.length;
+  const fits =
+    updateBytes <= MAX_EXPRESSION_BYTES - RESERVED_EXPRESSION_BYTES &&
+    conditionBytes <= MAX_EXPRESSION_BYTES - RESERVED_EXPRESSION_BYTES &&
+    operators <= MAX_UPDATE_OPERATORS - RESERVED_UPDATE_OPERATORS;
+  return fits ? paths : undefined;
+}
