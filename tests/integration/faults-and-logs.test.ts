@@ -315,6 +315,21 @@ describe('the request log', () => {
     expect(lines[0]?.outcome).toBe('updated');
   });
 
+  it('says a merge patch was a merge: the outcome merged, in the line and as the metric dimension', async () => {
+    const lines = await requestLogLines(async () => {
+      const answer = await harness.withEnv({ LOG_REQUESTS: 'all' }).invoke({
+        learningId: id,
+        token: alice,
+        body: { content: { merged: { n: 1 } } },
+        headers: { 'content-type': 'application/merge-patch+json' },
+      });
+      expect(answer.status).toBe(200);
+    });
+    expect(lines.map((line) => [line.status, line.outcome, line.level])).toEqual([[200, 'merged', 'INFO']]);
+    // outcome is the dimension of the Requests metric: emfMetrics checks that the line holds it.
+    expect(emfMetrics(lines[0] ?? {})).toMatchObject({ Requests: 1 });
+  });
+
   it.each([
     ['unset (the default): every request', '', [200, 401, 422], [200, 401, 422]],
     ['errors: refusals and failures, the rest their metrics only', 'errors', [401, 422], [200, 401, 422]],

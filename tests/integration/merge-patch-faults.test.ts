@@ -1,0 +1,113 @@
+// A merge patch whose DynamoDB answer is lost after it committed: the SDK's retry meets the merge itself,
+// and "this write" is the record one version past what the write was conditioned on, written this second,
+// already holding the patch's effect (a merge patch is idempotent). Anything else is not this write.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FaultProxy, startFaultProxy } from '../../dev/fault-proxy.ts';
+import { signToken } from '../../dev/tokens.ts';
+import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
+import { BACKEND, type Harness, learning, startHarness } from '../support/harness.ts';
+
+let harness: Harness;
+let proxy: FaultProxy;
+let faulty: Harness;
+let alice: string;
+
+beforeAll(async () => {
+  harness = await startHarness();
+  proxy = await startFaultProxy(String(harness.config.dynamoDb.endpoint));
+  faulty = harness.withEnv({
+    DYNAMODB_ENDPOINT: proxy.endpoint,
+    DYNAMODB_CONNECT_TIMEOUT_MS: '200',
+    DYNAMODB_REQUEST_TIMEOUT_MS: '300',
+    DYNAMODB_MAX_ATTEMPTS: '2',
+  });
+  alice = await signToken({ sub: 'alice' });
+});
+afterAll(async () => {
+  await proxy.close();
+  await harness.close();
+});
+
+const merge = (learningId: string, body: unknown, headers: Record<string, string> = {}) =>
+  faulty.invoke({
+    learningId,
+    token: alice,
+    body,
+    headers: { 'content-type': 'application/merge-patch+json', ...headers },
+  });
+
+async function stored(content: Record<string, unknown>): Promise<{ id: string; tag: string }> {
+  const record = learning({ user_id: 'alice', content });
+  await harness.put(record);
+  const id = String(record.learning_id);
+  return { id, tag: (await merge(id, {})).headers.ETag ?? '' };
+}
+
+// The calls before the whole-value write, which merges onto the old item: the path write that failed, and
+// on dynalite the read of the old item.
+const BEFORE_WHOLE_WRITE: ('pass' | 'lose-answer')[] = BACKEND === 'moto' ? ['pass'] : ['pass', 'pass'];
+
+describe('an answer lost after a merge committed', () => {
+  it.each([
+    ['through paths, with If-Match', { a: 1 }, [] as string[], true],
+    ['through paths, without If-Match', { a: 1 }, [], false],
+    ['whole, onto the old item, with If-Match', { a: 'not a map' }, BEFORE_WHOLE_WRITE, true],
+    ['whole, onto the old item, without If-Match', { a: 'not a map' }, BEFORE_WHOLE_WRITE, false],
+  ])('%s: the retry answers 200 with that merge', async (_name, content, before, conditional) => {
+    const { id, tag } = await stored({ keep: true, ...content });
+    proxy.requests.length = 0;
+    proxy.next = [...(before as ('pass' | 'lose-answer')[]), 'lose-answer'];
+    const answer = await merge(id, { content: { a: { b: 1 } } }, conditional ? { 'if-match': tag } : {});
+    expect(proxy.requests).toContain('lose-answer');
+    expect(answer.status).toBe(200);
+    expect(answer.body.content).toEqual({ keep: true, a: { b: 1 } });
+    const item = await harness.get(id);
+    expect(item?.content).toEqual({ keep: true, a: { b: 1 } });
+    // A retry conditioned on a version meets the merge and writes nothing more; one through paths without
+    // If-Match writes the same values again.
+    if (conditional || content.a !== 1) expect(item?.[VERSION_ATTRIBUTE]).toBe(1);
+    expect(answer.headers.ETag).toMatch(new RegExp(`^"${String(item?.[VERSION_ATTRIBUTE])}\\.`));
+  });
+
+  it('the record then handed to another owner: 503 (the outcome is unknown), never a refusal', async () => {
+    for (const conditional of [true, false]) {
+      const { id, tag } = await stored({ a: 1 });
+      proxy.next = ['lose-answer'];
+      proxy.afterLoss = async () => {
+        proxy.afterLoss = undefined;
+        await harness.put({ ...(await harness.get(id)), user_id: 'bob' });
+      };
+      const answer = await merge(id, { content: { b: 2 } }, conditional ? { 'if-match': tag } : {});
+      expect(answer.status).toBe(503);
+    }
+  });
+
+  it('the record then written by another: with If-Match 503 (unknown); without it, merged again onto that write', async () => {
+    const first = await stored({ a: 1 });
+    proxy.next = ['lose-answer'];
+    proxy.afterLoss = async () => {
+      proxy.afterLoss = undefined;
+      await harness.put({ ...(await harness.get(first.id)), content: { other: true }, [VERSION_ATTRIBUTE]: 7 });
+    };
+    expect((await merge(first.id, { content: { b: 2 } }, { 'if-match': first.tag })).status).toBe(503);
+
+    const second = await stored({ a: 'not a map' });
+    proxy.next = [...BEFORE_WHOLE_WRITE, 'lose-answer'];
+    proxy.afterLoss = async () => {
+      proxy.afterLoss = undefined;
+      await harness.put({ ...(await harness.get(second.id)), content: { other: true }, [VERSION_ATTRIBUTE]: 7 });
+    };
+    const answer = await merge(second.id, { content: { a: { b: 1 } } });
+    expect(answer.status).toBe(200);
+    expect(answer.body.content).toEqual({ other: true, a: { b: 1 } });
+    expect(answer.headers.ETag).toMatch(/^"8\./);
+  });
+
+  it('is not confused with another merge: the same If-Match with a patch the record does not hold is a 412', async () => {
+    const { id, tag } = await stored({ a: 1 });
+    expect((await merge(id, { content: { b: 2 } }, { 'if-match': tag })).status).toBe(200);
+    for (const patch of [{ content: { b: 3 } }, { content: { b: 2 }, metadata: { m: 1 } }, { content: { c: {} } }]) {
+      expect((await merge(id, patch, { 'if-match': tag })).status).toBe(412);
+    }
+  });
+});
