@@ -1,6 +1,8 @@
 // The soak: the real HTTP stack (serverless-offline running the deployable bundle) over dynalite behind a
 // fault proxy, many concurrent clients for a bounded number of requests, records handed over and deleted
-// mid-run, DynamoDB throttling, hanging and losing answers after commit. Every request and answer is
+// mid-run, DynamoDB throttling, hanging and losing answers after commit. A third of the records are shared
+// memories: most writes to them are merge patches, each client (an agent) setting or removing keys of its
+// own under content.m. Every request and answer is
 // recorded, and the history is checked at the end against what must always hold (checkHistory).
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../lib/config.ts';
@@ -30,6 +32,8 @@ export interface Exchange {
   admin: boolean;
   /** A write carries content with a nonce no other request uses; a read sends {}. */
   nonce: string | undefined;
+  /** A merge patch sets content.m[key] to a nonce no other request uses, or removes it (null). */
+  merge: { key: string; value: string | null } | undefined;
   ifMatchVersion: number | undefined;
   start: number;
   end: number;
@@ -39,6 +43,8 @@ export interface Exchange {
   version: number | undefined;
   /** content.nonce of a 200 answer. */
   answeredNonce: string | undefined;
+  /** content.m of a 200 answer, when it is a map. */
+  answeredKeys: Record<string, unknown> | undefined;
   /** What is wrong with the answer's form, if anything. */
   malformed: string | undefined;
 }
@@ -56,6 +62,8 @@ export interface ChaosEvent {
 export interface StoredState {
   version: number;
   nonce: string | undefined;
+  /** content.m, when it is a map. */
+  keys?: Record<string, unknown> | undefined;
 }
 
 export interface History {
@@ -89,7 +97,7 @@ export function checkHistory(history: History): Invariant[] {
     invariants.push({ name, violations });
   };
   const describe = (e: Exchange) =>
-    `${e.actor} ${e.nonce === undefined ? '{}' : `write ${e.nonce}`} on ${e.learningId} → ${e.status}`;
+    `${e.actor} ${e.merge !== undefined ? `merge m.${e.merge.key}=${e.merge.value}` : e.nonce === undefined ? '{}' : `write ${e.nonce}`} on ${e.learningId} → ${e.status}${e.version === undefined ? '' : ` @${e.version}`}`;
   const eventsOf = new Map<string, ChaosEvent[]>();
   for (const event of chaos) eventsOf.set(event.learningId, [...(eventsOf.get(event.learningId) ?? []), event]);
 
@@ -115,7 +123,7 @@ export function checkHistory(history: History): Invariant[] {
       const events = eventsOf.get(e.learningId) ?? [];
       const deleted = events.find((event) => event.kind === 'delete');
       if (deleted !== undefined && e.start > deleted.end) violations.push(`${describe(e)} after its deletion`);
-      if (e.admin || e.nonce === undefined) continue;
+      if (e.admin || !isWrite(e)) continue;
       // The caller must have owned the record at some moment while the request ran.
       const owned = events.some((event, index) => {
         if (event.owner !== e.actor) return false;
@@ -128,7 +136,7 @@ export function checkHistory(history: History): Invariant[] {
 
   check('acknowledged If-Match writes form a chain: each at its If-Match version + 1', (violations) => {
     for (const e of exchanges) {
-      if (e.status === 200 && e.nonce !== undefined && e.ifMatchVersion !== undefined) {
+      if (e.status === 200 && isWrite(e) && e.ifMatchVersion !== undefined) {
         if (e.version !== e.ifMatchVersion + 1)
           violations.push(`${describe(e)}: If-Match ${e.ifMatchVersion}, answered version ${e.version}`);
       }
@@ -148,7 +156,7 @@ export function checkHistory(history: History): Invariant[] {
     };
     for (const e of exchanges) {
       if (e.status === 200 && e.version !== undefined) {
-        note(`${e.learningId}@${e.version}`, e.answeredNonce, e.nonce !== undefined, describe(e));
+        note(`${e.learningId}@${e.version}`, e.answeredNonce, isWrite(e), describe(e));
       }
     }
     for (const [learningId, state] of final) {
@@ -157,14 +165,18 @@ export function checkHistory(history: History): Invariant[] {
   });
 
   check('no refused write changed anything', (violations) => {
-    const refused = new Set(
-      exchanges.filter((e) => e.nonce !== undefined && e.status >= 400 && e.status < 500).map((e) => e.nonce),
-    );
+    const refusals = exchanges.filter((e) => isWrite(e) && e.status >= 400 && e.status < 500);
+    const refused = new Set([...refusals.map((e) => e.nonce), ...refusals.map((e) => e.merge?.value)]);
+    refused.delete(undefined);
+    refused.delete(null);
+    const shown = (keys: Record<string, unknown> | undefined) =>
+      Object.values(keys ?? {}).find((v) => refused.has(v as string));
     for (const e of exchanges) {
-      if (e.status === 200 && refused.has(e.answeredNonce)) violations.push(`${describe(e)} shows a refused write`);
+      if (e.status === 200 && (refused.has(e.answeredNonce) || shown(e.answeredKeys) !== undefined))
+        violations.push(`${describe(e)} shows a refused write`);
     }
     for (const [learningId, state] of final) {
-      if (state !== undefined && refused.has(state.nonce))
+      if (state !== undefined && (refused.has(state.nonce) || shown(state.keys) !== undefined))
         violations.push(`${learningId} holds refused write ${state.nonce}`);
     }
   });
@@ -173,7 +185,7 @@ export function checkHistory(history: History): Invariant[] {
     const unknownOutcome = new Set(exchanges.filter((e) => e.status === 0 || e.status >= 500).map((e) => e.nonce));
     const acknowledged = new Map<string, Exchange>();
     for (const e of exchanges) {
-      if (e.status !== 200 || e.nonce === undefined || e.version === undefined) continue;
+      if (e.status !== 200 || !isWrite(e) || e.version === undefined) continue;
       const last = acknowledged.get(e.learningId);
       if (last === undefined || (last.version ?? 0) < e.version) acknowledged.set(e.learningId, e);
     }
@@ -197,6 +209,46 @@ export function checkHistory(history: History): Invariant[] {
     }
   });
 
+  check("no acknowledged merge's key is lost, unless a later write removed or replaced it", (violations) => {
+    const unknown = (e: Exchange) => e.status === 0 || e.status >= 500;
+    const writesOf = new Map<string, Exchange[]>();
+    for (const e of exchanges) {
+      if (isWrite(e) && (e.status === 200 || unknown(e)))
+        writesOf.set(e.learningId, [...(writesOf.get(e.learningId) ?? []), e]);
+    }
+    for (const [learningId, state] of final) {
+      if (state === undefined) continue;
+      const writes = writesOf.get(learningId) ?? [];
+      const keys = new Set([
+        ...Object.keys(state.keys ?? {}),
+        ...writes.flatMap((e) => (e.merge ? [e.merge.key] : [])),
+      ]);
+      for (const key of keys) {
+        const found = state.keys?.[key];
+        const merges = writes.filter((e) => e.merge?.key === key);
+        const sets = (e: Exchange) => (e.merge?.value ?? undefined) === found;
+        if (found !== undefined && !merges.some(sets)) {
+          violations.push(`${learningId} m.${key} holds ${String(found)}, which no merge sent`);
+          continue;
+        }
+        const last = merges
+          .filter((e) => e.status === 200)
+          .reduce<Exchange | undefined>(
+            (a, e) => (a === undefined || (a.version ?? 0) < (e.version ?? 0) ? e : a),
+            undefined,
+          );
+        if (last === undefined || sets(last)) continue;
+        // Later than the last acknowledged merge: acknowledged at a later version, or of unknown outcome and
+        // not over before it began.
+        const later = (e: Exchange) =>
+          e !== last && (e.status === 200 ? (e.version ?? 0) > (last.version ?? 0) : e.end > last.start);
+        const replaced = writes.some((e) => e.merge === undefined && later(e));
+        if (!replaced && !merges.some((e) => later(e) && sets(e)))
+          violations.push(`${learningId} m.${key} holds ${String(found)}, after ${describe(last)}`);
+      }
+    }
+  });
+
   if (history.heap !== undefined) {
     const { afterWarmUp, atEnd } = history.heap;
     check(`the service's heap does not grow (after GC, at most ×${HEAP_GROWTH_ALLOWED} + 4 MiB)`, (violations) => {
@@ -205,6 +257,17 @@ export function checkHistory(history: History): Invariant[] {
     });
   }
   return invariants;
+}
+
+function isWrite(e: Exchange): boolean {
+  return e.nonce !== undefined || e.merge !== undefined;
+}
+
+/** A value that is a JSON object (content.m), or undefined. */
+function mapOf(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function mib(bytes: number): string {
@@ -295,6 +358,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const live: string[] = [];
   const gone: string[] = [];
   const believedOwner = new Map<string, string | null>();
+  const sharedMemories = new Set<string>();
   const knownVersion = new Map<string, number>();
   let created = 0;
   const create = async () => {
@@ -316,6 +380,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     );
     chaos.push({ kind: 'create', learningId, owner, start, end: performance.now() });
     believedOwner.set(learningId, owner);
+    if (created % 3 === 0) sharedMemories.add(learningId);
     live.push(learningId);
   };
   for (let index = 0; index < records; index++) await create();
@@ -372,26 +437,40 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       actor = next() < 0.5 ? 'admin' : pick(USERS);
     }
     const read = roll >= 0.85 && roll < 0.93;
-    const nonce = read ? undefined : `n${++nonces}`;
-    const withIfMatch = !read && next() < 0.6;
+    // On a shared memory most writes merge: the client's own key, set to a fresh nonce or removed.
+    const merge =
+      !read && sharedMemories.has(learningId) && next() < 0.85
+        ? { key: `c${client}-${Math.floor(next() * 2)}`, value: next() < 0.15 ? null : `n${++nonces}` }
+        : undefined;
+    const nonce = read || merge !== undefined ? undefined : `n${++nonces}`;
+    const withIfMatch = !read && next() < (merge === undefined ? 0.6 : 0.2);
     const ifMatchVersion = withIfMatch ? (knownVersion.get(learningId) ?? 0) : undefined;
     const headers: Record<string, string> = {
       authorization: `Bearer ${tokens.get(actor)}`,
-      'content-type': 'application/json',
+      'content-type': merge === undefined ? 'application/json' : 'application/merge-patch+json',
     };
     if (ifMatchVersion !== undefined) headers['if-match'] = entityTag(scope, ifMatchVersion);
-    const body = read ? {} : next() < 0.3 ? { content: { nonce }, metadata: { by: actor } } : { content: { nonce } };
+    const body =
+      merge !== undefined
+        ? { content: { m: { [merge.key]: merge.value } } }
+        : read
+          ? {}
+          : next() < 0.3
+            ? { content: { nonce }, metadata: { by: actor } }
+            : { content: { nonce } };
     const exchange: Exchange = {
       learningId,
       actor,
       admin: actor === 'admin',
       nonce,
+      merge,
       ifMatchVersion,
       start: performance.now(),
       end: 0,
       status: 0,
       version: undefined,
       answeredNonce: undefined,
+      answeredKeys: undefined,
       malformed: undefined,
     };
     try {
@@ -414,8 +493,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         exchange.malformed = `not JSON: ${text.slice(0, 80)}`;
       }
       if (response.status === 200) {
-        const content = answer.content as { nonce?: string } | undefined;
+        const content = answer.content as { nonce?: string; m?: unknown } | undefined;
         exchange.answeredNonce = content?.nonce;
+        exchange.answeredKeys = mapOf(content?.m);
+        if (merge !== undefined && (exchange.answeredKeys?.[merge.key] ?? null) !== merge.value)
+          exchange.malformed = 'a 200 not holding the merge';
         if (answer.learning_id !== learningId) exchange.malformed = 'a 200 for another record';
         if (version === undefined || Number.isNaN(version)) exchange.malformed = 'a 200 without an ETag';
         if (nonce !== undefined && content?.nonce !== nonce) exchange.malformed = 'a 200 not holding the write';
@@ -489,6 +571,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           : {
               version: typeof Item[VERSION_ATTRIBUTE] === 'number' ? Item[VERSION_ATTRIBUTE] : 0,
               nonce: (Item.content as { nonce?: string } | undefined)?.nonce,
+              keys: mapOf((Item.content as { m?: unknown } | undefined)?.m),
             },
       );
     }
@@ -514,6 +597,10 @@ export function soakTable({ history, invariants, seconds }: SoakReport): string 
     ...[...byStatus.entries()]
       .sort(([a], [b]) => a - b)
       .map(([status, count]): [string, string] => [`  ${status === 0 ? 'no answer' : status}`, String(count)]),
+    [
+      'merge patches (acknowledged)',
+      `${exchanges.filter((e) => e.merge !== undefined).length} (${exchanges.filter((e) => e.merge !== undefined && e.status === 200).length})`,
+    ],
     ['per second', (exchanges.length / seconds).toFixed(0)],
     ['latency p50 / p99', `${percentile(0.5).toFixed(1)} ms / ${percentile(0.99).toFixed(1)} ms`],
     ['DynamoDB calls faulted', String(history.faultedAt.length)],

@@ -30,7 +30,15 @@ export interface UpdateRequest {
   preconditions: Preconditions | undefined;
   /** A merge patch as document paths: `changes` is the patch, its objects merged into the stored maps. */
   paths?: MergePaths | undefined;
+  /** Written to WRITE_ATTRIBUTE: which request wrote the record last, for a merge (see updateLearning). */
+  writeId?: string | undefined;
 }
+
+/**
+ * This service's own attribute naming the request that merged into a record last. A merge patch is
+ * idempotent, so a record holding its effect does not show that it was written: this does.
+ */
+export const WRITE_ATTRIBUTE = 'etag_write';
 
 // Condition fragments, named for what they guarantee (who may write: lib/ownership.ts).
 // If-None-Match: *. Never true beside the ownership condition: this PATCH never creates a record.
@@ -49,7 +57,7 @@ const firstVersion = '#version = :one';
  * another type, which DynamoDB cannot add to; this write sets it to 1 instead, and only if it still does.
  */
 export function buildUpdateCommand(
-  { table, learningId, changes, principal, now, preconditions, paths }: UpdateRequest,
+  { table, learningId, changes, principal, now, preconditions, paths, writeId }: UpdateRequest,
   { takeOverCounter = false } = {},
 ): UpdateCommandInput {
   const names: Record<string, string> = { '#updated_at': 'updated_at', '#version': VERSION_ATTRIBUTE };
@@ -67,6 +75,11 @@ export function buildUpdateCommand(
     Object.assign(names, paths.names);
     Object.assign(values, paths.values);
     assignments.push(...paths.set);
+  }
+  if (writeId !== undefined) {
+    names['#write'] = WRITE_ATTRIBUTE;
+    values[':write'] = writeId;
+    assignments.push('#write = :write');
   }
   assignments.push('#updated_at = :updated_at', takeOverCounter ? firstVersion : nextVersion);
   const conditions = [ownershipCondition(principal, names, values)];

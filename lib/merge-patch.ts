@@ -1,9 +1,10 @@
 // JSON Merge Patch (RFC 7396), the second media type of the route: the values a patch gives content and
 // metadata are merged into the stored ones instead of replacing them. Two ways to write one:
-// - as document paths inside one UpdateItem (mergePaths), when the stored shape takes the patch: SET and
-//   REMOVE each patched member, on the condition that every object the patch goes through is a map;
-// - as whole values merged here (mergedChanges) onto an item read back, written on the condition that the
-//   record is still at the version they were merged onto.
+// - as document paths inside one UpdateItem (mergePaths): SET and REMOVE each patched member, on the
+//   condition that every object the patch goes through is a map, or, where the item as last read holds no
+//   map, SET the patch applied to {} there on the condition that it still holds none;
+// - when the paths do not fit in one expression, as whole values merged here (mergedChanges) onto the item
+//   read back, written on the condition that the record is still at the version they were merged onto.
 import type { LearningChanges, StoredLearning } from './learning.ts';
 import { isJsonObject, type JsonObject } from './schemas.ts';
 
@@ -39,20 +40,6 @@ export function mergedChanges(item: StoredLearning, patch: LearningChanges): Lea
   return merged;
 }
 
-/** Whether the item's shape takes the patch as document paths: every object the patch goes through is a map. */
-export function takesPatch(item: StoredLearning, patch: LearningChanges): boolean {
-  const takes = (stored: unknown, object: JsonObject): boolean =>
-    isJsonObject(stored) &&
-    Object.keys(object).every((key) => {
-      const value = object[key];
-      return !isJsonObject(value) || takes(Object.hasOwn(stored, key) ? stored[key] : undefined, value);
-    });
-  return (
-    (patch.content === undefined || takes(item.content, patch.content)) &&
-    (patch.metadata === undefined || patch.metadata === null || takes(item.metadata, patch.metadata))
-  );
-}
-
 /**
  * A patch as the parts of one UpdateItem: SET and REMOVE actions on document paths, and conditions that
  * the objects they go through are maps. Placeholders: `#m<n>` for keys, `:m<n>` for values, `:map`.
@@ -79,10 +66,14 @@ const MAX_PATH_KEY_BYTES = 255;
 
 /**
  * The patch's content and metadata as document paths inside one UpdateItem, or undefined when they cannot
- * all go in one expression within DynamoDB's limits (then the merged values are written whole). metadata
- * null is no merge: it clears the field, as in a whole write, and is left to the caller's SET.
+ * all go in one expression within DynamoDB's limits (then the merged values are written whole).
+ * Without `stored`, every object the patch goes through is taken to be a map in the record, on the
+ * condition that it is. With the item as last read, an object the patch goes through that is not a map
+ * there (missing, null, a scalar or a list) is set to the patch applied to {}, on the condition that it is
+ * still not a map: what the record holds there makes no difference to the result. metadata null is no
+ * merge: it clears the field, as in a whole write, and is left to the caller's SET.
  */
-export function mergePaths(patch: LearningChanges): MergePaths | undefined {
+export function mergePaths(patch: LearningChanges, stored?: StoredLearning): MergePaths | undefined {
   const paths: MergePaths = { set: [], remove: [], conditions: [], names: {}, values: {} };
   const placeholders = new Map<string, string>();
   const placeholder = (key: string): string => {
@@ -94,30 +85,44 @@ export function mergePaths(patch: LearningChanges): MergePaths | undefined {
     }
     return name;
   };
-  const walk = (object: JsonObject, path: string): boolean => {
-    paths.conditions.push(`attribute_type(${path}, :map)`);
+  const set = (path: string, value: unknown) => {
+    const valueName = `:m${paths.set.length}`;
+    paths.values[valueName] = value;
+    paths.set.push(`${path} = ${valueName}`);
+  };
+  // `known`: whether `current` is the value at `path` as last read, or unknown (taken to be a map).
+  const walk = (object: JsonObject, path: string, current: unknown, known: boolean): boolean => {
     // attribute_type's operand names a type: M, for map.
     paths.values[':map'] = 'M';
+    if (known && !isJsonObject(current)) {
+      paths.conditions.push(`NOT attribute_type(${path}, :map)`);
+      set(path, mergePatch(undefined, object));
+      return true;
+    }
+    paths.conditions.push(`attribute_type(${path}, :map)`);
     for (const key of Object.keys(object)) {
       const length = Buffer.byteLength(key);
       if (length === 0 || length > MAX_PATH_KEY_BYTES) return false;
       const member = `${path}.${placeholder(key)}`;
       const value = object[key];
-      if (value === null) {
-        paths.remove.push(member);
-      } else if (isJsonObject(value)) {
-        if (!walk(value, member)) return false;
-      } else {
-        const valueName = `:m${paths.set.length}`;
-        paths.values[valueName] = value;
-        paths.set.push(`${member} = ${valueName}`);
-      }
+      if (value === null) paths.remove.push(member);
+      else if (!isJsonObject(value)) set(member, value);
+      else if (
+        !walk(
+          value,
+          member,
+          known && Object.hasOwn(current as JsonObject, key) ? (current as JsonObject)[key] : undefined,
+          known,
+        )
+      )
+        return false;
     }
     return true;
   };
   for (const field of ['content', 'metadata'] as const) {
     const value = patch[field];
-    if (value !== undefined && value !== null && !walk(value, `#${field}`)) return undefined;
+    if (value === undefined || value === null) continue;
+    if (!walk(value, `#${field}`, stored?.[field], stored !== undefined)) return undefined;
   }
   // Placeholders are ASCII: a string's length is its size in bytes. The SET and REMOVE keywords counted too.
   const updateBytes = [...paths.set, ...paths.remove].join(', ').length + ' SET  REMOVE '.length;

@@ -1,11 +1,18 @@
 // The use case: apply a caller's changes to one learning, or refuse. handler → updateLearning → repository.
+import { randomBytes } from 'node:crypto';
 import type { Principal } from './auth.ts';
 import { storable } from './dynamodb.ts';
 import { ForbiddenError, LearningNotFoundError, PreconditionFailedError, ServiceUnavailableError } from './errors.ts';
 import { entityTag, type Preconditions, preconditionsHold, versionOf } from './etag.ts';
 import { holdsChanges, type LearningChanges, type StoredLearning } from './learning.ts';
-import type { DynamoDbTiming, LearningsRepository, UpdateOutcome, UpdateRequest } from './learnings-repository.ts';
-import { mergedChanges, mergePaths, takesPatch } from './merge-patch.ts';
+import {
+  type DynamoDbTiming,
+  type LearningsRepository,
+  type UpdateOutcome,
+  type UpdateRequest,
+  WRITE_ATTRIBUTE,
+} from './learnings-repository.ts';
+import { mergedChanges, mergePaths } from './merge-patch.ts';
 import { type Access, accessTo } from './ownership.ts';
 import type { JsonObject } from './schemas.ts';
 
@@ -48,8 +55,15 @@ export async function updateLearning(
     return { item, version, etag, written: false };
   }
   const now = Math.floor(Date.now() / 1000);
-  if (command.merge === true)
-    return mergeLearning(repository, { table, learningId, changes, principal, now, preconditions }, scope, timing);
+  if (command.merge === true) {
+    const writeId = randomBytes(12).toString('base64url');
+    return mergeLearning(
+      repository,
+      { table, learningId, changes, principal, now, preconditions, writeId },
+      scope,
+      timing,
+    );
+  }
   const outcome = await repository.update({ table, learningId, changes, principal, now, preconditions }, timing);
   if (outcome.updated) return answer(outcome.item, scope);
   const { current, mayHaveApplied } = outcome;
@@ -95,7 +109,7 @@ async function mergeLearning(
   scope: string,
   timing: DynamoDbTiming | undefined,
 ): Promise<UpdateLearningResult> {
-  const { principal, changes: patch, preconditions, now } = request;
+  const { principal, changes: patch, preconditions, now, writeId } = request;
   const paths = mergePaths(patch);
   let outcome: UpdateOutcome =
     paths === undefined
@@ -117,8 +131,8 @@ async function mergeLearning(
       if (mayHaveApplied) throw new ServiceUnavailableError();
       throw refusal(access);
     }
-    // A merge patch is idempotent: the record holds this one's effect when merging it again changes nothing.
-    if (isThisWrite(current, now, accepted) && holdsChanges(current, mergedChanges(current, patch))) {
+    // A merge patch is idempotent: a record holding its effect may hold another's. The write id tells.
+    if (isThisWrite(current, now, accepted) && current[WRITE_ATTRIBUTE] === writeId) {
       return answer(current, scope);
     }
     const version = versionOf(current);
@@ -127,8 +141,9 @@ async function mergeLearning(
       throw new PreconditionFailedError(entityTag(scope, version), version);
     }
     if (writes === MAX_MERGE_WRITES) throw new ServiceUnavailableError();
-    if (paths !== undefined && takesPatch(current, patch)) {
-      outcome = await repository.update({ ...request, paths }, timing);
+    const shaped = mergePaths(patch, current);
+    if (shaped !== undefined) {
+      outcome = await repository.update({ ...request, paths: shaped }, timing);
       accepted = acceptedBy(preconditions);
     } else {
       outcome = await repository.update(

@@ -7,15 +7,28 @@ const exchange = (overrides: Partial<Exchange>): Exchange => ({
   actor: 'u0',
   admin: false,
   nonce: 'n1',
+  merge: undefined,
   ifMatchVersion: undefined,
   start: 10,
   end: 20,
   status: 200,
   version: 1,
   answeredNonce: 'n1',
+  answeredKeys: undefined,
   malformed: undefined,
   ...overrides,
 });
+
+/** An acknowledged merge patch of content.m[key], answered at `version`. */
+const merged = (key: string, value: string | null, version: number | undefined, start = 10): Exchange =>
+  exchange({
+    nonce: undefined,
+    merge: { key, value },
+    version,
+    start,
+    end: start + 10,
+    answeredKeys: value === null ? {} : { [key]: value },
+  });
 
 const created: ChaosEvent = { kind: 'create', learningId: 'r1', owner: 'u0', start: 0, end: 1 };
 
@@ -38,7 +51,7 @@ const broken = (h: History) =>
 describe('the soak checker', () => {
   it('finds nothing wrong with a consistent history', () => {
     expect(broken(history())).toEqual([]);
-    expect(checkHistory(history())).toHaveLength(8);
+    expect(checkHistory(history())).toHaveLength(9);
   });
 
   it.each<[string, Partial<History>, RegExp]>([
@@ -101,12 +114,64 @@ describe('the soak checker', () => {
     ],
     ['a record gone missing', { final: new Map([['r1', undefined]]) }, /final state/],
     ['a heap that grew', { heap: { afterWarmUp: 50e6, atEnd: 80e6 } }, /heap/],
+    [
+      "an acknowledged merge's key lost",
+      {
+        exchanges: [exchange({}), merged('k', 'v1', 2)],
+        final: new Map([['r1', { version: 2, nonce: 'n1', keys: {} }]]),
+      },
+      /merge's key is lost/,
+    ],
+    [
+      "an acknowledged merge's key holding an earlier merge's value",
+      {
+        exchanges: [merged('k', 'v1', 1), merged('k', 'v2', 2)],
+        final: new Map([['r1', { version: 2, nonce: 'n1', keys: { k: 'v1' } }]]),
+      },
+      /merge's key is lost/,
+    ],
+    [
+      'an acknowledged removal undone',
+      {
+        exchanges: [merged('k', 'v1', 1), merged('k', null, 2)],
+        final: new Map([['r1', { version: 2, nonce: 'n1', keys: { k: 'v1' } }]]),
+      },
+      /merge's key is lost/,
+    ],
+    [
+      'a key holding a value no merge sent',
+      { exchanges: [merged('k', 'v1', 1)], final: new Map([['r1', { version: 1, nonce: 'n1', keys: { k: 'v9' } }]]) },
+      /merge's key is lost/,
+    ],
+    [
+      'a refused merge that shows up later',
+      {
+        exchanges: [{ ...merged('k', 'v1', undefined), status: 412 }],
+        final: new Map([['r1', { version: 1, nonce: 'n1', keys: { k: 'v1' } }]]),
+      },
+      /refused write/,
+    ],
   ])('finds %s', (_name, overrides, invariant) => {
     const names = broken(history(overrides));
     expect(
       names.some((name) => invariant.test(name)),
       names.join('; '),
     ).toBe(true);
+  });
+
+  it.each<[string, Exchange[], Record<string, unknown>]>([
+    ['its key set by the last acknowledged merge', [merged('k', 'v1', 1), merged('k', 'v2', 2)], { k: 'v2' }],
+    ['a later whole write that replaced content', [merged('k', 'v1', 1), exchange({ version: 2 })], {}],
+    [
+      'a later merge of unknown outcome',
+      [merged('k', 'v1', 1, 10), { ...merged('k', null, undefined, 5), status: 503, end: 30 }],
+      {},
+    ],
+    ['other keys of other agents', [merged('k', 'v1', 1), merged('j', 'v2', 2)], { k: 'v1', j: 'v2' }],
+  ])('accepts a merge history: %s', (_name, exchanges, keys) => {
+    const version = Math.max(...exchanges.map((e) => e.version ?? 0));
+    const h = history({ exchanges, faultedAt: [25], final: new Map([['r1', { version, nonce: 'n1', keys }]]) });
+    expect(broken(h)).toEqual([]);
   });
 
   it('accepts a 503 while a fault was injected, and a write whose outcome is unknown in the final state', () => {

@@ -1,5 +1,5 @@
 // A short run of `npm run soak` (dev/soak.ts): the real HTTP stack, concurrent clients, records handed over
-// and deleted mid-run, injected DynamoDB faults; every invariant must hold.
+// and deleted mid-run, injected DynamoDB faults, merge patches on shared records; every invariant must hold.
 import { expect, it } from 'vitest';
 import { runSoak, soakTable } from '../../dev/soak.ts';
 
@@ -13,4 +13,7 @@ it('a short soak holds every invariant, with each kind of answer and fault exerc
   expect(report.history.faultedAt.length).toBeGreaterThan(10);
   expect(report.history.chaos.some((event) => event.kind === 'handover')).toBe(true);
   expect(report.history.heap).toBeDefined();
+  const merges = report.history.exchanges.filter((exchange) => exchange.merge !== undefined);
+  expect(merges.filter((exchange) => exchange.status === 200).length, table).toBeGreaterThan(100);
+  expect(merges.some((exchange) => exchange.merge?.value === null && exchange.status === 200)).toBe(true);
 }, 180_000);

@@ -4,7 +4,7 @@
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { storable } from '../../lib/dynamodb.ts';
-import { mergedChanges, mergePatch, mergePaths, takesPatch } from '../../lib/merge-patch.ts';
+import { mergedChanges, mergePatch, mergePaths } from '../../lib/merge-patch.ts';
 
 describe('mergePaths', () => {
   it('sets scalars and lists, removes nulls, and conditions every object it goes through on being a map', () => {
@@ -80,18 +80,45 @@ describe('mergePaths', () => {
   });
 });
 
-describe('takesPatch', () => {
-  it('whether every object the patch goes through is a map in the item', () => {
+describe('mergePaths onto the item as last read', () => {
+  it('sets the patch applied to {} where the item holds no map, on the condition that it still holds none', () => {
     const item = { content: { a: { b: 1 }, list: [1], text: 'x' }, metadata: null };
-    expect(takesPatch(item, { content: { a: { c: 1 }, list: 2, text: null, z: 1 } })).toBe(true);
-    expect(takesPatch(item, { content: { a: { b: { c: 1 } } } })).toBe(false);
-    expect(takesPatch(item, { content: { list: { a: 1 } } })).toBe(false);
-    expect(takesPatch(item, { content: { missing: {} } })).toBe(false);
-    expect(takesPatch(item, { metadata: null })).toBe(true);
-    expect(takesPatch(item, { metadata: {} })).toBe(false);
-    expect(takesPatch({ content: ['x'] }, { content: {} })).toBe(false);
-    // An inherited name is not a member.
-    expect(takesPatch({ content: {} }, { content: { constructor: { a: 1 } } })).toBe(false);
+    const paths = mergePaths(
+      {
+        content: { a: { c: 1 }, list: { d: null, e: 2 }, missing: { f: { g: null } }, text: null },
+        metadata: { m: 1 },
+      },
+      item,
+    );
+    expect(paths?.set).toEqual([
+      '#content.#m0.#m1 = :m0',
+      '#content.#m2 = :m1',
+      '#content.#m3 = :m2',
+      '#metadata = :m3',
+    ]);
+    expect(paths?.values).toMatchObject({ ':m0': 1, ':m1': { e: 2 }, ':m2': { f: {} }, ':m3': { m: 1 } });
+    expect(paths?.remove).toEqual(['#content.#m4']);
+    // No names for keys inside a replaced value: they are data.
+    expect(paths?.names).toEqual({ '#m0': 'a', '#m1': 'c', '#m2': 'list', '#m3': 'missing', '#m4': 'text' });
+    expect(paths?.conditions).toEqual([
+      'attribute_type(#content, :map)',
+      'attribute_type(#content.#m0, :map)',
+      'NOT attribute_type(#content.#m2, :map)',
+      'NOT attribute_type(#content.#m3, :map)',
+      'NOT attribute_type(#metadata, :map)',
+    ]);
+  });
+
+  it('content that is not a map is replaced whole; an inherited name is no member; keys inside a replaced value are data', () => {
+    expect(mergePaths({ content: { a: 1, '': { b: null } } }, { content: ['x'] })).toMatchObject({
+      set: ['#content = :m0'],
+      conditions: ['NOT attribute_type(#content, :map)'],
+      values: { ':m0': { a: 1, '': {} } },
+    });
+    expect(mergePaths({ content: { constructor: { a: 1 } } }, { content: {} })?.conditions).toEqual([
+      'attribute_type(#content, :map)',
+      'NOT attribute_type(#content.#m0, :map)',
+    ]);
   });
 });
 

@@ -311,3 +311,58 @@ describe('a DynamoDB that does not return the old item (DYNAMODB_ENDPOINT set)',
     expect(await invokeLocal({})).toBe(404);
   });
 });
+
+describe('merge patch round trips on DynamoDB proper', () => {
+  const mergeSpec = (body: unknown, headers: Record<string, string> = {}): Partial<RequestSpec> => ({
+    body,
+    headers: { 'content-type': 'application/merge-patch+json', ...headers },
+  });
+
+  it('a shape that takes the patch: one UpdateItem, its paths conditioned on being maps, ownership and If-Match inside', async () => {
+    dynamoDb.on(UpdateCommand).resolves({ Attributes: { ...stored, content: { a: 1, b: 2 }, etag_version: 4 } });
+    const answer = await invoke(mergeSpec({ content: { b: 2 } }, { 'if-match': '"3.AAAAAAAAAA"' }));
+    expect(answer.status).toBe(200);
+    expect(calls()).toEqual(['UpdateCommand']);
+    const input = dynamoDb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.UpdateExpression).toMatch(/^SET #content\.#m0 = :m0, #write = :write, #updated_at = :updated_at, /);
+    expect(input?.ConditionExpression).toBe(
+      '#user_id = :caller AND #version = :noVersion AND attribute_type(#content, :map)',
+    );
+  });
+
+  it('a shape that does not: the failed condition old item is merged onto, a second UpdateItem and no read', async () => {
+    dynamoDb
+      .on(UpdateCommand)
+      .rejectsOnce(conditionFailed({ ...stored, content: ['a list'] }))
+      .resolves({ Attributes: { ...stored, content: { b: 2 }, etag_version: 1 } });
+    expect((await invoke(mergeSpec({ content: { b: 2 } }))).status).toBe(200);
+    expect(calls()).toEqual(['UpdateCommand', 'UpdateCommand']);
+    const second = dynamoDb.commandCalls(UpdateCommand)[1]?.args[0].input;
+    expect(second?.ConditionExpression).toBe('#user_id = :caller AND NOT attribute_type(#content, :map)');
+    expect(second?.ExpressionAttributeValues?.[':m0']).toEqual({ b: 2 });
+  });
+
+  it('a record whose shape keeps changing under the merge: at most four writes, then 503 with Retry-After', async () => {
+    let flip = false;
+    dynamoDb.on(UpdateCommand).callsFake(() => {
+      flip = !flip;
+      return Promise.reject(conditionFailed({ ...stored, content: flip ? ['a list'] : { b: 'a map' } }));
+    });
+    const answer = await invoke(mergeSpec({ content: { b: { c: 1 } } }));
+    expect(answer.status).toBe(503);
+    expect(answer.headers['Retry-After']).toBe('1');
+    expect(calls()).toEqual(['UpdateCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
+  });
+
+  it('a patch too large for one expression: one read, then the merged value under the version condition', async () => {
+    const patch = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`key-${index}`, index]));
+    dynamoDb.on(GetCommand).resolves({ Item: { ...stored, etag_version: 6 } });
+    dynamoDb.on(UpdateCommand).resolves({ Attributes: { ...stored, content: { a: 1, ...patch }, etag_version: 7 } });
+    expect((await invoke(mergeSpec({ content: patch }))).status).toBe(200);
+    expect(calls()).toEqual(['GetCommand', 'UpdateCommand']);
+    const input = dynamoDb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toBe('#user_id = :caller AND #version = :version1');
+    expect(input?.ExpressionAttributeValues?.[':version1']).toBe(6);
+    expect(input?.ExpressionAttributeValues?.[':content']).toEqual({ a: 1, ...patch });
+  });
+});
