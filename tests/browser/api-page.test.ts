@@ -1,6 +1,7 @@
 // npm run test:browser: a real Chromium (Debian's, through playwright-core) against npm start's stack. The
-// API page renders the operation and changes a learning through Swagger UI; from the page's origin a
-// script reads the ETag and sends it back as If-Match; a page on another origin is refused by the browser.
+// API page renders the operation and changes a learning through Swagger UI, whole and by merge patch; from
+// the page's origin a script reads the ETag and sends it back as If-Match; a page on another origin is
+// refused by the browser.
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,6 +52,18 @@ it('the API page renders the operation, and Alice changes her learning through i
   await expect
     .poll(() => operation.locator('.live-responses-table .microlight').first().textContent())
     .toContain('the API page');
+
+  // The second media type: a merge patch keeps what it does not name.
+  await operation.locator('select[aria-label="Request content type"]').selectOption('application/merge-patch+json');
+  await operation.locator('textarea.body-param__text').fill('{"content":{"from":null,"merged":{"by":"the API page"}}}');
+  await operation.locator('button.execute').click();
+  await expect
+    .poll(() => operation.locator('.live-responses-table .microlight').first().textContent(), { timeout: 15_000 })
+    .toContain('merged');
+  const merged = JSON.parse(
+    (await operation.locator('.live-responses-table .microlight').first().textContent()) ?? '{}',
+  );
+  expect(merged.content).toEqual({ name: 'Alice', merged: { by: 'the API page' } });
   await page.close();
 }, 60_000);
 

@@ -5,6 +5,8 @@ import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
+import { mergePatch } from '../../lib/merge-patch.ts';
+import { openapi } from '../support/contract.ts';
 import { BACKEND, type Harness, learning, startHarness } from '../support/harness.ts';
 
 const MERGE_PATCH = 'application/merge-patch+json';
@@ -105,6 +107,24 @@ describe('merging into maps the record has: one UpdateItem', () => {
     const nothing = await merge(id, {});
     expect(nothing.headers.ETag).toBe(touched.headers.ETag);
     expect(harness.dynamoDbCalls()).toEqual(['GetCommand']);
+  });
+});
+
+describe('openapi.yaml', () => {
+  it('documents the media type, and each of its examples merges as RFC 7396 says', async () => {
+    const body = openapi.paths['/learnings/{learning_id}']?.patch as unknown as {
+      requestBody: { content: Record<string, { examples: Record<string, { value: { content: unknown } }> }> };
+    };
+    const { examples } = body.requestBody.content[MERGE_PATCH] ?? { examples: {} };
+    expect(Object.keys(examples).length).toBeGreaterThan(0);
+    for (const { value } of Object.values(examples)) {
+      const content = { name: 'Alice', preferences: { language: 'en', theme: 'dark' }, facts: {} };
+      const id = await stored({ content });
+      const answer = await merge(id, value);
+      expect(answer.status).toBe(200);
+      expect(answer.body.content).toEqual(mergePatch(content, value.content));
+      expect(answer.body.content).not.toEqual(content);
+    }
   });
 });
 
