@@ -24,6 +24,18 @@ export const UPDATE = {
 };
 export const UPDATE_TEXT = JSON.stringify(UPDATE);
 
+/** A merge patch an agent sends to the same profile: one preference changed, one removed, a list replaced. */
+export const MERGE = {
+  content: {
+    preferences: { tone: 'brief', timezone: null },
+    facts: ['prefers async communication', 'moved to the data platform'],
+  },
+};
+
+export function mergeEvent(token: string, learningId: string, body: unknown = MERGE): APIGatewayProxyEventV2 {
+  return httpEvent({ learningId, token, body, headers: { 'content-type': 'application/merge-patch+json' } });
+}
+
 export function ownerEvent(
   token: string,
   learningId = 'lrn_bench',

@@ -6,4 +6,5 @@ export { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 export { handler } from '../handlers/update-learning.ts';
 export { createDocumentClient } from '../lib/dynamodb.ts';
 export { buildUpdateCommand } from '../lib/learnings-repository.ts';
+export { mergePaths } from '../lib/merge-patch.ts';
 export { fixedShapeHandler } from './fixed-shape.ts';

@@ -13,7 +13,19 @@ import { createTokenVerifier } from '../lib/auth.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
 import { type buildUpdateCommand, LearningsRepository } from '../lib/learnings-repository.ts';
-import { BENCH_ENV, ownerEvent, pairedRatio, SECRET, summarize, TABLE, UPDATE, UPDATE_TEXT } from './common.ts';
+import type { mergePaths } from '../lib/merge-patch.ts';
+import {
+  BENCH_ENV,
+  MERGE,
+  mergeEvent,
+  ownerEvent,
+  pairedRatio,
+  SECRET,
+  summarize,
+  TABLE,
+  UPDATE,
+  UPDATE_TEXT,
+} from './common.ts';
 
 const [bundlePath = '', warmBundlePath = '', endpoint = '', iterationsText = '3000'] = process.argv.slice(2);
 const iterations = Number(iterationsText);
@@ -47,6 +59,9 @@ const seed = async (id: string, owner: string | null) =>
 await seed('lrn_bench', 'alice');
 await seed('lrn_raw', 'alice');
 await seed('lrn_shared', null);
+await seed('lrn_merge', 'alice');
+await seed('lrn_merge_raw', 'alice');
+await seed('lrn_merge_branch', 'alice');
 
 const token = await signToken({ sub: 'alice', secret: SECRET });
 const config = loadConfig(process.env);
@@ -58,6 +73,7 @@ type WarmBundle = {
   fixedShapeHandler: Handler;
   createDocumentClient: typeof createDocumentClient;
   buildUpdateCommand: typeof buildUpdateCommand;
+  mergePaths: typeof mergePaths;
   UpdateCommand: typeof UpdateCommand;
 };
 const bundle = (await import(warmBundlePath)) as WarmBundle;
@@ -84,10 +100,16 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 // drift of the machine falls on both alike. Only the two paths compared run: a third workload in between
 // (another copy of the SDK, say) would leave both colder than any Lambda process ever is.
 type Path = (event: unknown, context: unknown) => Promise<unknown>;
-async function interleave(first: Path, second: () => Promise<unknown>, rounds: number) {
+async function interleave(
+  first: Path,
+  second: () => Promise<unknown>,
+  rounds: number,
+  makeEvent: () => unknown = () => ownerEvent(token),
+) {
   const samples: [number[], number[]] = [[], []];
   for (let i = 0; i < rounds; i++) {
-    const event = ownerEvent(token);
+    // Built outside the timed call, as API Gateway hands it over.
+    const event = makeEvent();
     const context = lambdaContext();
     const runs = [
       async () => samples[0].push(await timed(() => first(event, context))),
@@ -114,6 +136,24 @@ const [handlerSamples, rawSamples] = await interleave(handler, rawUpdate, iterat
 const shape = bundle.fixedShapeHandler;
 for (let i = 0; i < STEADY_AFTER; i++) await shape(ownerEvent(token, 'lrn_raw'), lambdaContext());
 const [shapeSamples, shapeRaw] = await interleave(shape, rawUpdate, iterations);
+
+// A merge patch whose shape the record takes, beside its floor: the one UpdateItem the handler makes for it
+// (the same paths, conditions and write id), warmed up as the whole write was.
+const mergeFloorCommand = () =>
+  bundle.buildUpdateCommand({
+    table: TABLE,
+    learningId: 'lrn_merge_raw',
+    changes: MERGE,
+    principal: { userId: 'alice', scopes: ['learnings:write'], isAdmin: false },
+    now: Math.floor(Date.now() / 1000),
+    preconditions: undefined,
+    paths: bundle.mergePaths(MERGE),
+    writeId: 'AAAAAAAAAAAAAAAA',
+  });
+const rawMerge = () => floorClient.send(new bundle.UpdateCommand(mergeFloorCommand()));
+const merged = () => mergeEvent(token, 'lrn_merge');
+await interleave(handler, rawMerge, STEADY_AFTER, merged);
+const [mergeSamples, mergeRaw] = await interleave(handler, rawMerge, iterations, merged);
 
 // The same call through the SDK loaded from node_modules, unbundled, as the runtime's own SDK would be: the
 // floor of the stage-by-stage run below (whose handler is built from the source modules), and a reference.
@@ -235,21 +275,24 @@ const proxy = await startAllOldProxy(endpoint);
 Object.assign(process.env, { DYNAMODB_ENDPOINT: proxy.endpoint, DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE: 'true' });
 const counted = ((await import(`${bundlePath}?round-trips`)) as { handler: Handler }).handler;
 const bob = await signToken({ sub: 'bob', secret: SECRET });
-const cases: [string, ReturnType<typeof httpEvent>][] = [
-  ['200 owner update', ownerEvent(token)],
-  ['200 empty body {}', ownerEvent(token, 'lrn_bench', '{}')],
-  ['403 record with no owner', ownerEvent(token, 'lrn_shared')],
-  ["404 another user's record", ownerEvent(bob)],
-  ['404 no such record', ownerEvent(token, 'lrn_missing')],
-  ['401 no token', httpEvent({ learningId: 'lrn_bench', body: UPDATE_TEXT })],
-  ['413 too large', ownerEvent(token, 'lrn_bench', JSON.stringify({ content: { blob: 'x'.repeat(410_000) } }))],
-  ['422 invalid body', ownerEvent(token, 'lrn_bench', '{"user_id":"bob"}')],
+// [outcome, event, DynamoDB calls expected]
+const cases: [string, ReturnType<typeof httpEvent>, number][] = [
+  ['200 owner update', ownerEvent(token), 1],
+  ['200 merge patch, shape takes it', mergeEvent(token, 'lrn_merge'), 1],
+  ['200 merge patch, a new branch', mergeEvent(token, 'lrn_merge_branch', { content: { notes: { topic: 'x' } } }), 2],
+  ['200 empty body {}', ownerEvent(token, 'lrn_bench', '{}'), 1],
+  ['403 record with no owner', ownerEvent(token, 'lrn_shared'), 1],
+  ["404 another user's record", ownerEvent(bob), 1],
+  ['404 no such record', ownerEvent(token, 'lrn_missing'), 1],
+  ['401 no token', httpEvent({ learningId: 'lrn_bench', body: UPDATE_TEXT }), 0],
+  ['413 too large', ownerEvent(token, 'lrn_bench', JSON.stringify({ content: { blob: 'x'.repeat(410_000) } })), 0],
+  ['422 invalid body', ownerEvent(token, 'lrn_bench', '{"user_id":"bob"}'), 0],
 ];
-const roundTrips: { outcome: string; status: number; calls: string[] }[] = [];
-for (const [outcome, event] of cases) {
+const roundTrips: { outcome: string; status: number; calls: string[]; expected: number }[] = [];
+for (const [outcome, event, expected] of cases) {
   proxy.calls.length = 0;
   const { statusCode } = await counted(event, lambdaContext());
-  roundTrips.push({ outcome, status: statusCode, calls: [...proxy.calls] });
+  roundTrips.push({ outcome, status: statusCode, calls: [...proxy.calls], expected });
 }
 proxy.close();
 
@@ -260,6 +303,11 @@ process.send?.({
   unbundled: { unbundled: summarize(unbundledSamples), bundled: summarize(bundledSamples) },
   warming: { handler: summarize(warmingHandler), raw: summarize(warmingRaw), calls: WARMING },
   fixedShape: { shape: summarize(shapeSamples), raw: summarize(shapeRaw) },
+  merge: {
+    handler: summarize(mergeSamples),
+    raw: summarize(mergeRaw),
+    pairedRatio: pairedRatio(mergeSamples, mergeRaw),
+  },
   steadyAfter: STEADY_AFTER,
   stages,
   firstSightMedian,
