@@ -79,7 +79,7 @@ type WarmBundle = {
 const bundle = (await import(warmBundlePath)) as WarmBundle;
 const { handler } = bundle;
 const floorClient = bundle.createDocumentClient(config.dynamoDb);
-const floorCommand = () =>
+const floorCommand = (extras: Partial<Parameters<typeof buildUpdateCommand>[0]> = {}) =>
   bundle.buildUpdateCommand({
     table: TABLE,
     learningId: 'lrn_raw',
@@ -87,6 +87,7 @@ const floorCommand = () =>
     principal: { userId: 'alice', scopes: ['learnings:write'], isAdmin: false },
     now: Math.floor(Date.now() / 1000),
     preconditions: undefined,
+    ...extras,
   });
 const rawUpdate = () => floorClient.send(new bundle.UpdateCommand(floorCommand()));
 
@@ -139,18 +140,13 @@ const [shapeSamples, shapeRaw] = await interleave(shape, rawUpdate, iterations);
 
 // A merge patch whose shape the record takes, beside its floor: the one UpdateItem the handler makes for it
 // (the same paths, conditions and write id), warmed up as the whole write was.
-const mergeFloorCommand = () =>
-  bundle.buildUpdateCommand({
-    table: TABLE,
-    learningId: 'lrn_merge_raw',
-    changes: MERGE,
-    principal: { userId: 'alice', scopes: ['learnings:write'], isAdmin: false },
-    now: Math.floor(Date.now() / 1000),
-    preconditions: undefined,
-    paths: bundle.mergePaths(MERGE),
-    writeId: 'AAAAAAAAAAAAAAAA',
-  });
-const rawMerge = () => floorClient.send(new bundle.UpdateCommand(mergeFloorCommand()));
+const mergeFloor = {
+  learningId: 'lrn_merge_raw',
+  changes: MERGE,
+  paths: bundle.mergePaths(MERGE),
+  writeId: 'AAAAAAAAAAAAAAAA',
+};
+const rawMerge = () => floorClient.send(new bundle.UpdateCommand(floorCommand(mergeFloor)));
 const merged = () => mergeEvent(token, 'lrn_merge');
 await interleave(handler, rawMerge, STEADY_AFTER, merged);
 const [mergeSamples, mergeRaw] = await interleave(handler, rawMerge, iterations, merged);

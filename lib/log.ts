@@ -26,7 +26,7 @@ export interface RequestLogEntry {
   userId: string | undefined;
   admin: boolean | undefined;
   status: number;
-  /** updated, unchanged, or the error code. */
+  /** updated, merged (a merge patch), unchanged, or the error code. */
   outcome: string;
   /** The record's version as answered (200, 412). */
   version: number | undefined;
@@ -40,7 +40,7 @@ function levelOf(status: number): Level {
   return status >= 500 ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO';
 }
 
-// Requests by outcome (updated, unchanged, each error code), and across all outcomes the request and
+// Requests by outcome (updated, merged, unchanged, each error code), and across all outcomes the request and
 // DynamoDB latencies and cold starts. The dimension sets stay small: outcome has about ten values. The
 // directives are the same on every line, so their JSON is built once.
 const BY_OUTCOME = { Dimensions: [['service', 'outcome']], Metrics: [{ Name: 'Requests', Unit: 'Count' }] };

@@ -7,19 +7,13 @@ import { type FaultProxy, startFaultProxy } from '../../dev/fault-proxy.ts';
 import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../../dev/local-dynamodb.ts';
 import { type RunningOffline, startOffline } from '../../dev/offline.ts';
 import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken } from '../../dev/tokens.ts';
-import { loadConfig } from '../../lib/config.ts';
-import { createDocumentClient } from '../../lib/dynamodb.ts';
-import { learning } from '../support/harness.ts';
+import { documentClientFor, learning } from '../support/harness.ts';
 
 let dynamoDb: LocalDynamoDb;
 let proxy: FaultProxy;
 let offline: RunningOffline;
 let tokens: Record<'alice' | 'bob' | 'admin', string>;
-const documents = () =>
-  createDocumentClient(
-    loadConfig({ JWT_ALGORITHMS: 'HS256', JWT_VERIFICATION_KEY: DEV_JWT_SECRET, DYNAMODB_ENDPOINT: dynamoDb.endpoint })
-      .dynamoDb,
-  );
+const documents = () => documentClientFor(dynamoDb.endpoint);
 
 beforeAll(async () => {
   dynamoDb = await startDynalite();

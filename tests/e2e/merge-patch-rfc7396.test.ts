@@ -6,9 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../../dev/local-dynamodb.ts';
 import { type RunningOffline, startOffline } from '../../dev/offline.ts';
 import { DEV_JWT_SECRET, signToken } from '../../dev/tokens.ts';
-import { loadConfig } from '../../lib/config.ts';
-import { createDocumentClient } from '../../lib/dynamodb.ts';
-import { learning } from '../support/harness.ts';
+import { documentClientFor, learning } from '../support/harness.ts';
 
 // [original, patch, result]: RFC 7396 Appendix A, in its order. A result of undefined: the patch is not an
 // object, which content (always an object) refuses.
@@ -37,11 +35,7 @@ const APPENDIX_A: [unknown, unknown, unknown][] = [
 let dynamoDb: LocalDynamoDb;
 let offline: RunningOffline;
 let alice: string;
-const documents = () =>
-  createDocumentClient(
-    loadConfig({ JWT_ALGORITHMS: 'HS256', JWT_VERIFICATION_KEY: DEV_JWT_SECRET, DYNAMODB_ENDPOINT: dynamoDb.endpoint })
-      .dynamoDb,
-  );
+const documents = () => documentClientFor(dynamoDb.endpoint);
 
 beforeAll(async () => {
   dynamoDb = await startDynalite();

@@ -3,12 +3,12 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { httpEvent, lambdaContext } from '../../dev/events.ts';
-import { type FaultProxy, startFaultProxy } from '../../dev/fault-proxy.ts';
+import type { FaultProxy } from '../../dev/fault-proxy.ts';
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
-import { type Harness, learning, startHarness, TEST_ENV } from '../support/harness.ts';
+import { type Harness, learning, startHarness, TEST_ENV, withFaultProxy } from '../support/harness.ts';
 
 let harness: Harness;
 let proxy: FaultProxy;
@@ -18,13 +18,7 @@ let id: string;
 
 beforeAll(async () => {
   harness = await startHarness();
-  proxy = await startFaultProxy(String(harness.config.dynamoDb.endpoint));
-  faulty = harness.withEnv({
-    DYNAMODB_ENDPOINT: proxy.endpoint,
-    DYNAMODB_CONNECT_TIMEOUT_MS: '200',
-    DYNAMODB_REQUEST_TIMEOUT_MS: '300',
-    DYNAMODB_MAX_ATTEMPTS: '2',
-  });
+  ({ proxy, faulty } = await withFaultProxy(harness));
   alice = await signToken({ sub: 'alice' });
   const record = learning({ user_id: 'alice' });
   id = String(record.learning_id);

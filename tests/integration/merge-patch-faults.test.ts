@@ -2,10 +2,10 @@
 // and "this write" is the record one version past what the write was conditioned on, written this second,
 // already holding the patch's effect (a merge patch is idempotent). Anything else is not this write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultProxy, startFaultProxy } from '../../dev/fault-proxy.ts';
+import type { FaultProxy } from '../../dev/fault-proxy.ts';
 import { signToken } from '../../dev/tokens.ts';
 import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
-import { BACKEND, type Harness, learning, startHarness } from '../support/harness.ts';
+import { BACKEND, type Harness, learning, startHarness, withFaultProxy } from '../support/harness.ts';
 
 let harness: Harness;
 let proxy: FaultProxy;
@@ -14,13 +14,7 @@ let alice: string;
 
 beforeAll(async () => {
   harness = await startHarness();
-  proxy = await startFaultProxy(String(harness.config.dynamoDb.endpoint));
-  faulty = harness.withEnv({
-    DYNAMODB_ENDPOINT: proxy.endpoint,
-    DYNAMODB_CONNECT_TIMEOUT_MS: '200',
-    DYNAMODB_REQUEST_TIMEOUT_MS: '300',
-    DYNAMODB_MAX_ATTEMPTS: '2',
-  });
+  ({ proxy, faulty } = await withFaultProxy(harness));
   alice = await signToken({ sub: 'alice' });
 });
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { vi } from 'vitest';
 import { httpEvent, lambdaContext, type RequestSpec } from '../../dev/events.ts';
+import { type FaultProxy, startFaultProxy } from '../../dev/fault-proxy.ts';
 import {
   ensureLearningsTable,
   type LocalDynamoDb,
@@ -105,6 +106,26 @@ function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harnes
     withEnv: (overrides) => harnessOn(dynamoDb, { ...env, ...overrides }),
     close: () => dynamoDb.close(),
   };
+}
+
+/** A document client on a local DynamoDB, configured as the handler's, for a test to put and read items. */
+export function documentClientFor(endpoint: string) {
+  return createDocumentClient(loadConfig({ ...TEST_ENV, DYNAMODB_ENDPOINT: endpoint }).dynamoDb);
+}
+
+/**
+ * The harness's handler once more, its DynamoDB behind a fault proxy, with short deadlines and two attempts
+ * per call, so that an injected fault costs a test little.
+ */
+export async function withFaultProxy(harness: Harness): Promise<{ proxy: FaultProxy; faulty: Harness }> {
+  const proxy = await startFaultProxy(String(harness.config.dynamoDb.endpoint));
+  const faulty = harness.withEnv({
+    DYNAMODB_ENDPOINT: proxy.endpoint,
+    DYNAMODB_CONNECT_TIMEOUT_MS: '200',
+    DYNAMODB_REQUEST_TIMEOUT_MS: '300',
+    DYNAMODB_MAX_ATTEMPTS: '2',
+  });
+  return { proxy, faulty };
 }
 
 let sequence = 0;
