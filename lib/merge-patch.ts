@@ -41,8 +41,9 @@ export function mergedChanges(item: StoredLearning, patch: LearningChanges): Lea
 }
 
 /**
- * A patch as the parts of one UpdateItem: SET and REMOVE actions on document paths, and conditions that
- * the objects they go through are maps. Placeholders: `#m<n>` for keys, `:m<n>` for values, `:map`.
+ * A patch as the parts of one UpdateItem: SET and REMOVE actions on document paths, and conditions on what
+ * the paths go through (a map, or, where a value is set in place of what is no map, still no map).
+ * Placeholders: `#m<n>` for keys, `:m<n>` for values, `:map` for the type.
  */
 export interface MergePaths {
   set: string[];
@@ -60,6 +61,13 @@ export interface MergePaths {
 // neither limit, so this does.
 const MAX_EXPRESSION_BYTES = 4096;
 const RESERVED_EXPRESSION_BYTES = 1024;
+const UNKNOWN = Symbol('unknown');
+
+/** A map's own member (an inherited name such as constructor is none). */
+function ownMember(map: JsonObject, key: string): unknown {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
 // An attribute name DynamoDB documents without ambiguity: 1 to 255 bytes. Longer keys, and the empty key,
 // are written as whole values instead.
 const MAX_PATH_KEY_BYTES = 255;
@@ -90,11 +98,11 @@ export function mergePaths(patch: LearningChanges, stored?: StoredLearning): Mer
     paths.values[valueName] = value;
     paths.set.push(`${path} = ${valueName}`);
   };
-  // `known`: whether `current` is the value at `path` as last read, or unknown (taken to be a map).
-  const walk = (object: JsonObject, path: string, current: unknown, known: boolean): boolean => {
+  // `current`: the value at `path` in the item as last read; UNKNOWN without one (taken to be a map).
+  const walk = (object: JsonObject, path: string, current: unknown): boolean => {
     // attribute_type's operand names a type: M, for map.
     paths.values[':map'] = 'M';
-    if (known && !isJsonObject(current)) {
+    if (current !== UNKNOWN && !isJsonObject(current)) {
       paths.conditions.push(`NOT attribute_type(${path}, :map)`);
       set(path, mergePatch(undefined, object));
       return true;
@@ -107,22 +115,14 @@ export function mergePaths(patch: LearningChanges, stored?: StoredLearning): Mer
       const value = object[key];
       if (value === null) paths.remove.push(member);
       else if (!isJsonObject(value)) set(member, value);
-      else if (
-        !walk(
-          value,
-          member,
-          known && Object.hasOwn(current as JsonObject, key) ? (current as JsonObject)[key] : undefined,
-          known,
-        )
-      )
-        return false;
+      else if (!walk(value, member, current === UNKNOWN ? UNKNOWN : ownMember(current, key))) return false;
     }
     return true;
   };
   for (const field of ['content', 'metadata'] as const) {
     const value = patch[field];
     if (value === undefined || value === null) continue;
-    if (!walk(value, `#${field}`, stored?.[field], stored !== undefined)) return undefined;
+    if (!walk(value, `#${field}`, stored === undefined ? UNKNOWN : stored[field])) return undefined;
   }
   // Placeholders are ASCII: a string's length is its size in bytes. The SET and REMOVE keywords counted too.
   const updateBytes = [...paths.set, ...paths.remove].join(', ').length + ' SET  REMOVE '.length;

@@ -97,11 +97,12 @@ export async function updateLearning(
 const MAX_MERGE_WRITES = 4;
 
 /**
- * A merge patch: one UpdateItem of document paths when the patch fits in one expression, its condition
- * that the stored shape takes it. When the shape does not (or the patch does not fit), the patch is merged
- * here onto the item as it stood and written whole, on the condition that the record is still at that
- * version: a second round trip, and never an update lost between the two. A record that changed in
- * between is merged onto again, through paths once its shape takes them, a bounded number of times.
+ * A merge patch: one UpdateItem of document paths, its condition that every object the patch goes through
+ * is a map. When one is not, the failed condition's old item shows what is there, and a second UpdateItem
+ * sets the patch applied to {} at those places, on the condition that they still hold no map: never an
+ * update lost between the two. A patch that does not fit in one expression is merged here onto the item
+ * read back and written whole, on the condition that the record is still at that version. A record that
+ * changed in between is merged onto again, a bounded number of times.
  */
 async function mergeLearning(
   repository: LearningsRepository,
