@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { type unmarshallOptions as UnmarshallOptions, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDbConfig } from './config.ts';
 import { isExactly } from './dynamodb-values.ts';
+import { isJsonObject } from './schemas.ts';
 
 declare global {
   interface JSON {
@@ -36,11 +37,10 @@ export function numberFromDynamoDb(text: string): unknown {
  * written as it was read: sets as sets, binary as binary.
  */
 export function storable(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return value;
   if (JSON.isRawJSON(value)) return NumberValue.from(JSON.stringify(value));
   if (Array.isArray(value)) return value.map(storable);
   if (value instanceof Set) return new Set(Array.from(value, storable));
-  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  if (!isJsonObject(value)) return value;
   // fromEntries defines each key, __proto__ included, as data.
   return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, storable(member)]));
 }

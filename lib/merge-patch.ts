@@ -15,29 +15,22 @@ import { isJsonObject, type JsonObject } from './schemas.ts';
  */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isJsonObject(patch)) return patch;
-  const result: JsonObject = isJsonObject(target) ? { ...target } : {};
+  const result = new Map(isJsonObject(target) ? Object.entries(target) : []);
   for (const key of Object.keys(patch)) {
     const value = patch[key];
-    if (value === null) delete result[key];
-    // A member named __proto__ is data, as JSON.parse makes it: defined, never assigned (which would set
-    // the result's prototype).
-    else
-      Object.defineProperty(result, key, {
-        value: mergePatch(result[key], value),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+    if (value === null) result.delete(key);
+    else result.set(key, mergePatch(result.get(key), value));
   }
-  return result;
+  // fromEntries defines each key as data: a member named __proto__ stays a member, never the prototype.
+  return Object.fromEntries(result);
 }
 
-/** The whole values of the fields a patch names, once merged onto the item's. */
+/** The whole values of the fields a patch names, once merged onto the item's (undefined: not named). */
 export function mergedChanges(item: StoredLearning, patch: LearningChanges): LearningChanges {
-  const merged: LearningChanges = {};
-  if (patch.content !== undefined) merged.content = mergePatch(item.content, patch.content) as JsonObject;
-  if (patch.metadata !== undefined) merged.metadata = mergePatch(item.metadata, patch.metadata) as JsonObject | null;
-  return merged;
+  return {
+    content: mergePatch(item.content, patch.content) as JsonObject | undefined,
+    metadata: mergePatch(item.metadata, patch.metadata) as JsonObject | null | undefined,
+  };
 }
 
 /**

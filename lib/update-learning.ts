@@ -68,20 +68,14 @@ export async function updateLearning(
   if (outcome.updated) return answer(outcome.item, scope);
   const { current, mayHaveApplied } = outcome;
   const access = accessTo(current, principal);
-  // Stryker disable next-line ConditionalExpression: equivalent, accessTo answers 'not-found' for no record
-  if (
-    current !== undefined &&
-    access === 'allowed' &&
-    isThisWrite(current, now, acceptedBy(preconditions)) &&
-    holdsChanges(current, changes)
-  ) {
-    return answer(current, scope);
-  }
+  const thisWrite =
+    current !== undefined && isThisWrite(current, now, acceptedBy(preconditions)) && holdsChanges(current, changes);
+  if (access === 'allowed' && thisWrite) return answer(current, scope);
   // An attempt whose answer was lost may have written before the record changed again (written over,
   // handed over, deleted): a refusal would claim that nothing changed. The outcome is unknown: retry.
   if (mayHaveApplied) throw new ServiceUnavailableError();
   // Ownership answers first: a caller who may not change the record learns nothing from a stale tag.
-  // Stryker disable next-line ConditionalExpression: as above
+  // Stryker disable next-line ConditionalExpression: equivalent, accessTo answers 'not-found' for no record
   if (current !== undefined && access === 'allowed' && preconditions !== undefined) {
     const version = versionOf(current);
     throw new PreconditionFailedError(entityTag(scope, version), version);
@@ -121,8 +115,8 @@ async function mergeLearning(
         }
       : await repository.update({ ...request, paths }, timing);
   // The versions the last write was conditioned on: its retry that had committed is recognised one version
-  // past one of them. A read is no write, and is recognised as none.
-  let accepted = paths === undefined ? () => false : acceptedBy(preconditions);
+  // past one of them (and by its write id, which no record read before any write holds).
+  let accepted = acceptedBy(preconditions);
   for (let writes = paths === undefined ? 0 : 1; ; writes++) {
     if (outcome.updated) return answer(outcome.item, scope);
     const { current, mayHaveApplied } = outcome;
@@ -158,11 +152,11 @@ async function mergeLearning(
 
 /** The fields a patch names, merged onto the item's and ready to be written whole. */
 function wholeValues(current: StoredLearning, patch: LearningChanges): LearningChanges {
-  const merged = mergedChanges(current, patch);
-  const changes: LearningChanges = {};
-  if (merged.content !== undefined) changes.content = storable(merged.content) as JsonObject;
-  if (merged.metadata !== undefined) changes.metadata = storable(merged.metadata) as JsonObject | null;
-  return changes;
+  const { content, metadata } = mergedChanges(current, patch);
+  return {
+    content: storable(content) as JsonObject | undefined,
+    metadata: storable(metadata) as JsonObject | null | undefined,
+  };
 }
 
 /** The versions a write conditioned on If-Match accepted; without If-Match, none (its retry just writes again). */

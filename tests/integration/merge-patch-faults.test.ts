@@ -63,6 +63,19 @@ describe('an answer lost after a merge committed', () => {
     expect(answer.headers.ETag).toMatch(new RegExp(`^"${String(item?.[VERSION_ATTRIBUTE])}\\.`));
   });
 
+  it('whole, a patch too large for one expression: the retry of the version-conditioned write answers 200 with it', async () => {
+    const { id } = await stored({ keep: true });
+    const patch = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`k${index}`, index]));
+    // The read of the record, then the write whose answer is lost.
+    proxy.next = ['pass', 'lose-answer'];
+    const answer = await merge(id, { content: patch });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.ETag).toMatch(/^"1\./);
+    const item = await harness.get(id);
+    expect(item?.[VERSION_ATTRIBUTE]).toBe(1);
+    expect(item?.content).toEqual({ keep: true, ...patch });
+  });
+
   it('the record then handed to another owner: 503 (the outcome is unknown), never a refusal', async () => {
     for (const conditional of [true, false]) {
       const { id, tag } = await stored({ a: 1 });

@@ -282,6 +282,19 @@ describe('refusals and preconditions, as for a whole write', () => {
     },
   );
 
+  it('a patch that is too large for one expression follows the same rules: 404, 403, 412, nothing written', async () => {
+    const large = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`k${index}`, index]));
+    const id = await stored({ user_id: 'alice', content: { a: 1 } });
+    const before = await harness.get(id);
+    expect((await merge(id, { content: large }, { token: bob })).status).toBe(404);
+    const shared = await stored({ user_id: null });
+    expect((await merge(shared, { content: large })).status).toBe(403);
+    const stale = await merge(id, { content: large }, { headers: { 'if-match': '"7.AAAAAAAAAA"' } });
+    expect(stale.status).toBe(412);
+    expect(harness.dynamoDbCalls()).toEqual(['GetCommand']);
+    expect(await harness.get(id)).toEqual(before);
+  });
+
   it('removals are no part of the result: a patch whose text is over the limit lands when the result is not', async () => {
     const id = await stored({ content: { big: 'x'.repeat(300_000) } });
     const removals: Record<string, unknown> = { big: null };
@@ -289,5 +302,9 @@ describe('refusals and preconditions, as for a whole write', () => {
     removals.small = 1;
     expect((await merge(id, { content: removals })).status).toBe(200);
     expect((await harness.get(id))?.content).toEqual({ small: 1 });
+    // As application/json the nulls are values stored: the same body is too large, before any call.
+    const whole = await harness.invoke({ learningId: id, token: alice, body: { content: removals } });
+    expect(whole.status).toBe(413);
+    expect(harness.dynamoDbCalls()).toEqual([]);
   });
 });

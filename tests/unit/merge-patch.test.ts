@@ -80,6 +80,66 @@ describe('mergePaths', () => {
   });
 });
 
+describe('mergePaths at the limit: 3 KB for the patch in each expression', () => {
+  // n members set and r removed, in content: '#content.#mI = :mJ' and '#content.#mI', joined by ', ',
+  // with ' SET  REMOVE ' counted.
+  const patchOf = (sets: number, removals: number) => ({
+    content: Object.fromEntries([
+      ...Array.from({ length: sets }, (_, index) => [`s${index}`, 1]),
+      ...Array.from({ length: removals }, (_, index) => [`r${index}`, null]),
+    ]),
+  });
+  const updateBytes = (sets: number, removals: number) => {
+    const actions = [
+      ...Array.from({ length: sets }, (_, index) => `#content.#m${index} = :m${index}`),
+      ...Array.from({ length: removals }, (_, index) => `#content.#m${sets + index}`),
+    ];
+    return actions.join(', ').length + ' SET  REMOVE '.length;
+  };
+  const find = (bytes: number) => {
+    for (let sets = 0; sets < 200; sets++)
+      for (let removals = 0; removals < 250; removals++)
+        if (updateBytes(sets, removals) === bytes) return [sets, removals] as const;
+    throw new Error(`no patch of ${bytes} bytes`);
+  };
+
+  it('an update part of exactly 3,072 bytes fits; of 3,073, it does not', () => {
+    const [sets, removals] = find(3072);
+    expect(mergePaths(patchOf(sets, removals))?.set).toHaveLength(sets);
+    const [moreSets, moreRemovals] = find(3073);
+    expect(mergePaths(patchOf(moreSets, moreRemovals))).toBeUndefined();
+  });
+
+  it('a condition part of exactly 3,072 bytes fits; of 3,073, it does not', () => {
+    // Scalars first (they take placeholders, so that later ones have more digits), then objects one or two
+    // levels down: 'attribute_type(#content.#mI, :map)' or '…#mI.#mJ, :map)'.
+    const nested = (fill: number, shallow: number, deep: number) => ({
+      content: Object.fromEntries([
+        ...Array.from({ length: fill }, (_, index) => [`f${index}`, 1]),
+        ...Array.from({ length: shallow }, (_, index) => [`o${index}`, {}]),
+        ['d', Object.fromEntries(Array.from({ length: deep }, (_, index) => [`p${index}`, {}]))],
+      ]),
+    });
+    const expectedBytes = (fill: number, shallow: number, deep: number) =>
+      [
+        '#content',
+        ...Array.from({ length: shallow + 1 }, (_, index) => `#content.#m${fill + index}`),
+        ...Array.from({ length: deep }, (_, index) => `#content.#m${fill + shallow}.#m${fill + shallow + 1 + index}`),
+      ]
+        .map((path) => `attribute_type(${path}, :map)`)
+        .join(' AND ').length;
+    const find = (bytes: number) => {
+      for (const fill of [0, 10, 100])
+        for (let shallow = 0; shallow < 90; shallow++)
+          for (let deep = 0; deep < 90; deep++)
+            if (expectedBytes(fill, shallow, deep) === bytes) return nested(fill, shallow, deep);
+      throw new Error(`no patch of ${bytes} bytes`);
+    };
+    expect(mergePaths(find(3072))?.conditions.join(' AND ')).toHaveLength(3072);
+    expect(mergePaths(find(3073))).toBeUndefined();
+  });
+});
+
 describe('mergePaths onto the item as last read', () => {
   it('sets the patch applied to {} where the item holds no map, on the condition that it still holds none', () => {
     const item = { content: { a: { b: 1 }, list: [1], text: 'x' }, metadata: null };

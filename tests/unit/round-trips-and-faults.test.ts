@@ -354,6 +354,23 @@ describe('merge patch round trips on DynamoDB proper', () => {
     expect(calls()).toEqual(['UpdateCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
   });
 
+  it('a patch too large for one expression, the record written by others each time: four writes, then 503', async () => {
+    const patch = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`key-${index}`, index]));
+    let version = 0;
+    dynamoDb.on(GetCommand).resolves({ Item: { ...stored, etag_version: version } });
+    dynamoDb
+      .on(UpdateCommand)
+      .callsFake(() => Promise.reject(conditionFailed({ ...stored, etag_version: (version += 1) })));
+    const answer = await invoke(mergeSpec({ content: patch }));
+    expect(answer.status).toBe(503);
+    expect(calls()).toEqual(['GetCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
+    const conditions = dynamoDb
+      .commandCalls(UpdateCommand)
+      .map((call) => call.args[0].input.ExpressionAttributeValues?.[':version1']);
+    // Each merged onto the version the last refusal showed (version 0: the counter missing or zero).
+    expect(conditions).toEqual([undefined, 1, 2, 3]);
+  });
+
   it('a patch too large for one expression: one read, then the merged value under the version condition', async () => {
     const patch = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`key-${index}`, index]));
     dynamoDb.on(GetCommand).resolves({ Item: { ...stored, etag_version: 6 } });
