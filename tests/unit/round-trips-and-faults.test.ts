@@ -357,10 +357,11 @@ describe('merge patch round trips on DynamoDB proper', () => {
   it('a patch too large for one expression, the record written by others each time: four writes, then 503', async () => {
     const patch = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`key-${index}`, index]));
     let version = 0;
-    dynamoDb.on(GetCommand).resolves({ Item: { ...stored, etag_version: version } });
-    dynamoDb
-      .on(UpdateCommand)
-      .callsFake(() => Promise.reject(conditionFailed({ ...stored, etag_version: (version += 1) })));
+    dynamoDb.on(GetCommand).resolves({ Item: { ...stored, etag_version: 0 } });
+    dynamoDb.on(UpdateCommand).callsFake(() => {
+      version += 1;
+      return Promise.reject(conditionFailed({ ...stored, etag_version: version }));
+    });
     const answer = await invoke(mergeSpec({ content: patch }));
     expect(answer.status).toBe(503);
     expect(calls()).toEqual(['GetCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
