@@ -76,6 +76,21 @@ describe('an answer lost after a merge committed', () => {
     expect(item?.content).toEqual({ keep: true, ...patch });
   });
 
+  it('whole, the record then written over by another: the same write id is not enough, it is merged again', async () => {
+    const { id } = await stored({ keep: true });
+    const patch = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`k${index}`, index]));
+    proxy.next = ['pass', 'lose-answer'];
+    proxy.afterLoss = async () => {
+      proxy.afterLoss = undefined;
+      // A whole write by another, at the next version: it leaves the merge's write id in the record.
+      await harness.put({ ...(await harness.get(id)), content: { other: true }, [VERSION_ATTRIBUTE]: 2 });
+    };
+    const answer = await merge(id, { content: patch });
+    expect(answer.status).toBe(200);
+    expect(answer.body.content).toEqual({ other: true, ...patch });
+    expect(answer.headers.ETag).toMatch(/^"3\./);
+  });
+
   it('the record then handed to another owner: 503 (the outcome is unknown), never a refusal', async () => {
     for (const conditional of [true, false]) {
       const { id, tag } = await stored({ a: 1 });
