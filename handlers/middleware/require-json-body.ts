@@ -9,7 +9,8 @@ import { type HttpEvent, type HttpResult, header, type PipelineRequest, type Req
 
 // RFC 9110 §8.3.1: media-type *( OWS ";" OWS parameter ), case-insensitive names. Two media types: JSON
 // (the body's values replace the stored ones) and JSON Merge Patch (RFC 7396: they are merged into them).
-const JSON_MEDIA_TYPE = /^application\/(json|merge-patch\+json)[ \t]*(?:;|$)/i;
+// The group matches the merge patch's subtype only.
+const JSON_MEDIA_TYPE = /^application\/(?:json|(merge-patch\+json))[ \t]*(?:;|$)/i;
 const MEDIA_TYPES = 'application/json or application/merge-patch+json';
 const CHARSET_PARAMETER = /;[ \t]*charset[ \t]*=[ \t]*(?:"([^"]*)"|([^;, \t]*))/i;
 const UTF8_NAMES = new Set(['utf-8', 'utf8']);
@@ -49,7 +50,7 @@ export function requireJsonBody(): MiddlewareObj<HttpEvent, HttpResult, Error, R
     }
     assertNestingWithinLimit(text);
     request.context.bodyText = text;
-    request.context.mergePatch = mediaType[1]?.length !== 4;
+    request.context.mergePatch = mediaType[1] !== undefined;
   };
   return { before: requireJsonBodyBefore };
 }
