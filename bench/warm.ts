@@ -144,7 +144,7 @@ const mergeFloor = {
   learningId: 'lrn_merge_raw',
   changes: MERGE,
   paths: bundle.mergePaths(MERGE),
-  writeId: 'AAAAAAAAAAAAAAAA',
+  writeId: '00000000-0000-4000-8000-000000000000',
 };
 const rawMerge = () => floorClient.send(new bundle.UpdateCommand(floorCommand(mergeFloor)));
 const merged = () => mergeEvent(token, 'lrn_merge');

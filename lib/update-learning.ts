@@ -1,5 +1,5 @@
 // The use case: apply a caller's changes to one learning, or refuse. handler → updateLearning → repository.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Principal } from './auth.ts';
 import { storable } from './dynamodb.ts';
 import { ForbiddenError, LearningNotFoundError, PreconditionFailedError, ServiceUnavailableError } from './errors.ts';
@@ -56,7 +56,7 @@ export async function updateLearning(
   }
   const now = Math.floor(Date.now() / 1000);
   if (command.merge === true) {
-    const writeId = randomBytes(12).toString('base64url');
+    const writeId = randomUUID();
     return mergeLearning(
       repository,
       { table, learningId, changes, principal, now, preconditions, writeId },
