@@ -115,8 +115,10 @@ async function mergeLearning(
         }
       : await repository.update({ ...request, paths }, timing);
   // The versions the last write was conditioned on: its retry that had committed is recognised one version
-  // past one of them (and by its write id, which no record read before any write holds).
-  let accepted = acceptedBy(preconditions);
+  // past one of them (and by its write id, which no record read before any write holds). A write of paths
+  // is conditioned on the preconditions, a whole value on the version it was merged onto.
+  const acceptedByPaths = acceptedBy(preconditions);
+  let accepted = acceptedByPaths;
   for (let writes = paths === undefined ? 0 : 1; ; writes++) {
     if (outcome.updated) return answer(outcome.item, scope);
     const { current, mayHaveApplied } = outcome;
@@ -139,7 +141,7 @@ async function mergeLearning(
     const shaped = mergePaths(patch, current);
     if (shaped !== undefined) {
       outcome = await repository.update({ ...request, paths: shaped }, timing);
-      accepted = acceptedBy(preconditions);
+      accepted = acceptedByPaths;
     } else {
       outcome = await repository.update(
         { ...request, changes: wholeValues(current, patch), preconditions: { match: [version] } },
