@@ -8,7 +8,8 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import * as z from 'zod/mini';
 import { loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
-import { buildUpdateCommand } from '../lib/learnings-repository.ts';
+import { type UpdateCommands, updateCommands } from '../lib/write/update-command.ts';
+import { setWholeValues } from '../lib/write/whole-replace.ts';
 import { TABLE } from './common.ts';
 
 const body = z.strictObject({
@@ -22,14 +23,16 @@ type ShapeEvent = { body?: unknown; pathParameters: { learning_id: string } };
 export const fixedShapeHandler = middy<ShapeEvent>()
   .use(httpJsonBodyParser({ disableContentTypeCheck: true }))
   .handler(async (event) => {
-    const command = buildUpdateCommand({
+    const changes = body.parse(event.body);
+    const { command } = updateCommands({
       table: TABLE,
       learningId: event.pathParameters.learning_id,
-      changes: body.parse(event.body),
+      changes: (expression) => setWholeValues(expression, changes),
       principal: { userId: 'alice', scopes: ['learnings:write'], isAdmin: false },
       now: Math.floor(Date.now() / 1000),
       preconditions: undefined,
-    });
+      writeId: undefined,
+    }) as UpdateCommands;
     const { Attributes } = await client.send(new UpdateCommand(command));
     return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(Attributes) };
   });

@@ -5,6 +5,7 @@
 export { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 export { handler } from '../handlers/update-learning.ts';
 export { createDocumentClient } from '../lib/dynamodb.ts';
-export { buildUpdateCommand } from '../lib/learnings-repository.ts';
-export { mergePaths } from '../lib/merge-patch.ts';
+export { mergePaths } from '../lib/write/merge-patch.ts';
+export { updateCommands } from '../lib/write/update-command.ts';
+export { setWholeValues } from '../lib/write/whole-replace.ts';
 export { fixedShapeHandler } from './fixed-shape.ts';

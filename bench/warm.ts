@@ -12,8 +12,10 @@ import { signToken } from '../dev/tokens.ts';
 import { createTokenVerifier } from '../lib/auth.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
-import { type buildUpdateCommand, LearningsRepository } from '../lib/learnings-repository.ts';
-import type { mergePaths } from '../lib/merge-patch.ts';
+import { LearningsRepository } from '../lib/learnings-repository.ts';
+import type { mergePaths } from '../lib/write/merge-patch.ts';
+import type { UpdateCommands, updateCommands, WriteAttempt } from '../lib/write/update-command.ts';
+import type { setWholeValues } from '../lib/write/whole-replace.ts';
 import {
   BENCH_ENV,
   MERGE,
@@ -72,23 +74,27 @@ type WarmBundle = {
   handler: Handler;
   fixedShapeHandler: Handler;
   createDocumentClient: typeof createDocumentClient;
-  buildUpdateCommand: typeof buildUpdateCommand;
+  updateCommands: typeof updateCommands;
+  setWholeValues: typeof setWholeValues;
   mergePaths: typeof mergePaths;
   UpdateCommand: typeof UpdateCommand;
 };
 const bundle = (await import(warmBundlePath)) as WarmBundle;
 const { handler } = bundle;
 const floorClient = bundle.createDocumentClient(config.dynamoDb);
-const floorCommand = (extras: Partial<Parameters<typeof buildUpdateCommand>[0]> = {}) =>
-  bundle.buildUpdateCommand({
-    table: TABLE,
-    learningId: 'lrn_raw',
-    changes: UPDATE,
-    principal: { userId: 'alice', scopes: ['learnings:write'], isAdmin: false },
-    now: Math.floor(Date.now() / 1000),
-    preconditions: undefined,
-    ...extras,
-  });
+const floorCommand = (extras: Partial<WriteAttempt> = {}) =>
+  (
+    bundle.updateCommands({
+      table: TABLE,
+      learningId: 'lrn_raw',
+      changes: (expression) => bundle.setWholeValues(expression, UPDATE),
+      principal: { userId: 'alice', scopes: ['learnings:write'], isAdmin: false },
+      now: Math.floor(Date.now() / 1000),
+      preconditions: undefined,
+      writeId: undefined,
+      ...extras,
+    }) as UpdateCommands
+  ).command;
 const rawUpdate = () => floorClient.send(new bundle.UpdateCommand(floorCommand()));
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
@@ -142,8 +148,7 @@ const [shapeSamples, shapeRaw] = await interleave(shape, rawUpdate, iterations);
 // (the same paths, conditions and write id), warmed up as the whole write was.
 const mergeFloor = {
   learningId: 'lrn_merge_raw',
-  changes: MERGE,
-  paths: bundle.mergePaths(MERGE),
+  changes: (expression: Parameters<typeof mergePaths>[1]) => bundle.mergePaths(MERGE, expression, undefined),
   writeId: '00000000-0000-4000-8000-000000000000',
 };
 const rawMerge = () => floorClient.send(new bundle.UpdateCommand(floorCommand(mergeFloor)));

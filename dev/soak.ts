@@ -7,7 +7,8 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
-import { entityTag, etagScope, VERSION_ATTRIBUTE } from '../lib/etag.ts';
+import { entityTag, etagScope } from '../lib/etag.ts';
+import { VERSION_ATTRIBUTE } from '../lib/service-attributes.ts';
 import { startFaultProxy } from './fault-proxy.ts';
 import { ensureLearningsTable, localClient, startDynalite } from './local-dynamodb.ts';
 import { startOffline } from './offline.ts';

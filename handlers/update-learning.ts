@@ -5,9 +5,11 @@ import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { type Config, loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
+import { MAX_NESTING_DEPTH } from '../lib/dynamodb-values.ts';
+import { InternalServerError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from '../lib/errors.ts';
 import { toLearningResponse } from '../lib/learning.ts';
-import { LearningsRepository } from '../lib/learnings-repository.ts';
-import { updateLearning } from '../lib/update-learning.ts';
+import { LearningsRepository, StorageError } from '../lib/learnings-repository.ts';
+import { type BodyFormat, updateLearning } from '../lib/update-learning.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { errorEnvelope } from './middleware/error-envelope.ts';
 import type { HttpEvent, HttpResult, RequestContext } from './middleware/http.ts';
@@ -51,13 +53,33 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
       // deadline, aborting cannot undo a write that already reached DynamoDB, and the client's own
       // deadlines end a hung call long before that timeout.
       context.timing = {};
-      const result = await updateLearning(learnings, principal, command, context.timing);
-      context.outcome = !result.written ? 'unchanged' : command.merge === true ? 'merged' : 'updated';
+      const result = await updateLearning(learnings, principal, command, context.timing).catch(answerStorageError);
+      context.outcome = result.written ? WRITTEN[command.format] : 'unchanged';
       context.version = result.version;
       return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
     });
   // Settles once the token verification keys are ready; never rejects (what failed is done on demand).
   return Object.assign(handler, { keysReady: authentication.keysReady });
+}
+
+/** The log's and metrics' outcome of a write, by body format. */
+const WRITTEN: Record<BodyFormat, string> = { whole: 'updated', 'merge-patch': 'merged' };
+
+/** The contract's answer to a storage failure; any other error passes as it is. */
+function answerStorageError(error: unknown): never {
+  if (!(error instanceof StorageError)) throw error;
+  switch (error.reason) {
+    case 'unavailable':
+      throw new ServiceUnavailableError({ cause: error.cause });
+    case 'item-too-large':
+      throw new PayloadTooLargeError('The updated learning would exceed the maximum item size of 400 KB');
+    case 'nested-too-deep':
+      throw new ValidationError(
+        `The learning would be nested more than ${MAX_NESTING_DEPTH} levels deep, which DynamoDB refuses`,
+      );
+    default:
+      throw new InternalServerError({ cause: error.cause });
+  }
 }
 
 export const handler = createUpdateLearningHandler(loadConfig(process.env));

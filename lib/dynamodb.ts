@@ -6,7 +6,7 @@ import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { type unmarshallOptions as UnmarshallOptions, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDbConfig } from './config.ts';
 import { isExactly } from './dynamodb-values.ts';
-import { isJsonObject } from './schemas.ts';
+import { mapJsonLeaves } from './json.ts';
 
 declare global {
   interface JSON {
@@ -37,12 +37,13 @@ export function numberFromDynamoDb(text: string): unknown {
  * written as it was read: sets as sets, binary as binary.
  */
 export function storable(value: unknown): unknown {
+  return mapJsonLeaves(value, storableLeaf);
+}
+
+function storableLeaf(value: unknown): unknown {
   if (JSON.isRawJSON(value)) return NumberValue.from(JSON.stringify(value));
-  if (Array.isArray(value)) return value.map(storable);
-  if (value instanceof Set) return new Set(Array.from(value, storable));
-  if (!isJsonObject(value)) return value;
-  // fromEntries defines each key, __proto__ included, as data.
-  return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, storable(member)]));
+  if (value instanceof Set) return new Set(Array.from(value, storableLeaf));
+  return value;
 }
 
 // A fresh options object for every user: the document client writes into the one it is given

@@ -36,18 +36,6 @@ function scopeHash(scope: string): string {
   return hash;
 }
 
-/**
- * The attribute that holds a record's version, this service's own. Not `version`: tables are shared with
- * other tools, and a name that common may hold anything, which this service must neither overwrite nor
- * trip over. Records written without it (or with it holding anything but a number) are at version 0.
- */
-export const VERSION_ATTRIBUTE = 'etag_version';
-
-export function versionOf(item: Readonly<Record<string, unknown>>): number {
-  const version = item[VERSION_ATTRIBUTE];
-  return typeof version === 'number' ? version : 0;
-}
-
 export function entityTag(scope: string, version: number): string {
   return `"${version}.${scopeHash(scope)}"`;
 }

@@ -1,6 +1,6 @@
 // A learning record: what may be changed in it, and how it is shown to callers.
 import { sameJsonValue } from './dynamodb-values.ts';
-import type { JsonObject } from './schemas.ts';
+import { type JsonObject, mapJsonLeaves } from './json.ts';
 
 /** An item as read from DynamoDB; attributes written by other tools may be missing. */
 export type StoredLearning = Readonly<Record<string, unknown>>;
@@ -41,36 +41,13 @@ export function toLearningResponse(item: StoredLearning): LearningResponse {
 /**
  * Other tools may store sets and binary inside content and metadata, which JSON has no word for (a Set
  * would be written as {}, bytes as an index map): sets are answered as arrays, binary as base64 text.
- * Values that hold neither are returned as they are, not copied.
  */
 function asJson(value: unknown): unknown {
-  // Stryker disable next-line ConditionalExpression: equivalent, a primitive falls through to the last return
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) {
-    let copy: unknown[] | undefined;
-    // Stryker disable next-line EqualityOperator: equivalent, the element past the end is undefined and left alone
-    for (let index = 0; index < value.length; index++) {
-      const converted = asJson(value[index]);
-      // Stryker disable next-line ConditionalExpression: memory only, a copy holds the same values
-      if (converted === value[index]) continue;
-      copy ??= [...value];
-      copy[index] = converted;
-    }
-    return copy ?? value;
-  }
-  if (Object.getPrototypeOf(value) === Object.prototype) {
-    const map = value as Record<string, unknown>;
-    let copy: Record<string, unknown> | undefined;
-    for (const key of Object.keys(map)) {
-      const converted = asJson(map[key]);
-      // Stryker disable next-line ConditionalExpression: memory only, a copy holds the same values
-      if (converted === map[key]) continue;
-      copy ??= { ...map };
-      copy[key] = converted;
-    }
-    return copy ?? value;
-  }
-  if (value instanceof Set) return Array.from(value, asJson);
+  return mapJsonLeaves(value, jsonLeaf);
+}
+
+function jsonLeaf(value: unknown): unknown {
+  if (value instanceof Set) return Array.from(value, jsonLeaf);
   if (value instanceof Uint8Array)
     return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   // Numbers kept as raw JSON text, and anything else JSON writes as it is.

@@ -6,36 +6,26 @@
 // with user_id absent or NULL has no owner and is for admins only (403); a record owned by someone else is
 // reported as not found (404), so that its existence is not revealed.
 import type { Principal } from './auth.ts';
+import { type AppError, ForbiddenError, LearningNotFoundError } from './errors.ts';
 import type { StoredLearning } from './learning.ts';
+import type { UpdateExpression } from './write/expression.ts';
 
-// Condition fragments, named for what they guarantee. A missing or NULL user_id never equals the caller.
-const recordExists = 'attribute_exists(#learning_id)';
-const callerOwnsRecord = '#user_id = :caller';
-
-/** The ownership condition of a write, its names and values added to the expression's. */
-export function ownershipCondition(
-  principal: Principal,
-  names: Record<string, string>,
-  values: Record<string, unknown>,
-): string {
-  if (principal.isAdmin) {
-    names['#learning_id'] = 'learning_id';
-    return recordExists;
-  }
-  names['#user_id'] = 'user_id';
-  values[':caller'] = principal.userId;
-  return callerOwnsRecord;
+/**
+ * The ownership condition of a write. A missing or NULL user_id never equals the caller, and an admin's
+ * condition is only that the record exists.
+ */
+export function ownershipCondition(principal: Principal, expression: UpdateExpression): string {
+  if (principal.isAdmin) return `attribute_exists(${expression.name('learning_id')})`;
+  return `${expression.name('user_id')} = ${expression.value('caller', principal.userId)}`;
 }
 
-export type Access = 'allowed' | 'not-found' | 'no-owner';
-
-/** What the caller may do with the record as it stands (undefined: there is none). */
-export function accessTo(item: StoredLearning | undefined, principal: Principal): Access {
-  // Stryker disable next-line StringLiteral: equivalent, every access but 'allowed' and 'no-owner' answers 404
-  if (item === undefined) return 'not-found';
-  if (principal.isAdmin) return 'allowed';
+/** Why the caller may not change the record as it stands (undefined: there is none), or undefined if they may. */
+export function refusalOf(item: StoredLearning | undefined, principal: Principal): AppError | undefined {
+  if (item === undefined) return new LearningNotFoundError();
+  if (principal.isAdmin) return undefined;
   const owner = item.user_id;
-  if (owner === undefined || owner === null) return 'no-owner';
-  // Stryker disable next-line StringLiteral: equivalent, as above
-  return owner === principal.userId ? 'allowed' : 'not-found';
+  if (owner === undefined || owner === null) {
+    return new ForbiddenError('Only admins can modify learnings that have no owner (user_id is null)');
+  }
+  return owner === principal.userId ? undefined : new LearningNotFoundError();
 }

@@ -2,14 +2,13 @@
 // the contract's 422 details. zod/mini keeps the bundle small; the checks are the same.
 import * as z from 'zod/mini';
 import { ValidationError } from './errors.ts';
+import { isJsonObject, type JsonObject } from './json.ts';
 
 // Zod's generic parser instead of one generated with new Function per object schema: same results and
 // issues, and faster per warm request here (measured side by side inside the pipeline, bench/README.md; the
 // generated code is faster in a loop of its own, but between I/O events the smaller footprint wins).
 // Stryker disable next-line ObjectLiteral,BooleanLiteral,CallExpression: speed only, the same results either way
 z.config({ jitless: true });
-
-export type JsonObject = Record<string, unknown>;
 
 /** Keys a record is identified by: never writable through this endpoint. */
 export const IDENTITY_FIELDS: ReadonlySet<string> = new Set([
@@ -28,14 +27,6 @@ export const IDENTITY_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 export const MAX_LEARNING_ID_BYTES = 1024;
-
-/** A JSON object: a plain object, not an array, null, or a number kept exact as a NumberValue. */
-export function isJsonObject(value: unknown): value is JsonObject {
-  // Stryker disable next-line ConditionalExpression: equivalent, a primitive's prototype is not Object's either
-  if (typeof value !== 'object' || value === null) return false;
-  // JSON.parse makes every object with Object.prototype.
-  return Object.getPrototypeOf(value) === Object.prototype;
-}
 
 export const pathParametersSchema = z.object(
   {

@@ -4,7 +4,7 @@ import type { Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Principal } from '../../lib/auth.ts';
 import type { DynamoDbTiming } from '../../lib/learnings-repository.ts';
-import type { UpdateLearningCommand } from '../../lib/update-learning.ts';
+import type { BodyFormat, UpdateLearningCommand } from '../../lib/update-learning.ts';
 
 /**
  * A payload 2.0 event. After the body parser, `body` holds the parsed JSON rather than text; with API
@@ -24,8 +24,8 @@ export interface RequestContext extends Context {
   principal?: Principal;
   /** The decoded body text, kept by requireJsonBody for number-exact parsing. */
   bodyText?: string;
-  /** Set by requireJsonBody: the body is a merge patch (application/merge-patch+json). */
-  mergePatch?: boolean;
+  /** Set by requireJsonBody from the media type: how the body's changes are written. */
+  format?: BodyFormat;
   /** Set by validateRequest. */
   command?: UpdateLearningCommand;
   /** What happened, for the request log. */

@@ -50,7 +50,7 @@ export function requireJsonBody(): MiddlewareObj<HttpEvent, HttpResult, Error, R
     }
     assertNestingWithinLimit(text);
     request.context.bodyText = text;
-    request.context.mergePatch = mediaType[1] !== undefined;
+    request.context.format = mediaType[1] === undefined ? 'whole' : 'merge-patch';
   };
   return { before: requireJsonBodyBefore };
 }

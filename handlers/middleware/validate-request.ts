@@ -6,9 +6,10 @@ import { attributeSize, bodyValues, MAX_ITEM_BYTES } from '../../lib/dynamodb-va
 import { PayloadTooLargeError } from '../../lib/errors.ts';
 import { etagScope, parsePreconditions } from '../../lib/etag.ts';
 import type { LearningChanges } from '../../lib/learning.ts';
-import { mergedChanges } from '../../lib/merge-patch.ts';
 import { parseOrThrow, updateLearningRequestSchema } from '../../lib/schemas.ts';
 import { resolveTable } from '../../lib/tables.ts';
+import type { BodyFormat } from '../../lib/update-learning.ts';
+import { mergedChanges } from '../../lib/write/merge-patch.ts';
 import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
 
 // updated_at is written with every change: count it before DynamoDB does, as a timestamp of ten significant
@@ -46,7 +47,7 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
       // DynamoDB refuses a merged record over it (also a 413).
       let bytes = size(body);
       // Stryker disable next-line EqualityOperator,ConditionalExpression: speed only, the patch applied to nothing is never larger than the patch
-      if (bytes > MAX_ITEM_BYTES && context.mergePatch === true) bytes = size(mergedChanges({}, body));
+      if (bytes > MAX_ITEM_BYTES && context.format === 'merge-patch') bytes = size(mergedChanges({}, body));
       if (bytes > MAX_ITEM_BYTES) {
         throw new PayloadTooLargeError(
           `The learning would take ${bytes} bytes; the maximum item size is ${MAX_ITEM_BYTES}`,
@@ -61,7 +62,8 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
       learningId,
       changes: body,
       preconditions: parsePreconditions(header(event, 'if-match'), header(event, 'if-none-match'), scope),
-      merge: context.mergePatch === true,
+      // requireJsonBody, which runs first, set the format from the media type.
+      format: context.format as BodyFormat,
     };
   };
   return { before: validateRequestBefore };

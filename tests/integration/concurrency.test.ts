@@ -4,7 +4,7 @@ import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
-import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
+import { VERSION_ATTRIBUTE } from '../../lib/service-attributes.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
 
 let harness: Harness;

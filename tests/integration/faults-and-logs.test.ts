@@ -7,7 +7,7 @@ import type { FaultProxy } from '../../dev/fault-proxy.ts';
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { loadConfig } from '../../lib/config.ts';
-import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
+import { VERSION_ATTRIBUTE } from '../../lib/service-attributes.ts';
 import { type Harness, learning, startHarness, TEST_ENV, withFaultProxy } from '../support/harness.ts';
 
 let harness: Harness;

@@ -2,7 +2,7 @@
 // places it reads. None may make a record unwritable, answer 500, or come back altered.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
-import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
+import { VERSION_ATTRIBUTE } from '../../lib/service-attributes.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
 
 let harness: Harness;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultProxy } from '../../dev/fault-proxy.ts';
 import { signToken } from '../../dev/tokens.ts';
-import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
+import { VERSION_ATTRIBUTE } from '../../lib/service-attributes.ts';
 import { BACKEND, type Harness, learning, startHarness, withFaultProxy } from '../support/harness.ts';
 
 let harness: Harness;

@@ -4,8 +4,8 @@
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
-import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
-import { mergePatch } from '../../lib/merge-patch.ts';
+import { VERSION_ATTRIBUTE } from '../../lib/service-attributes.ts';
+import { mergePatch } from '../../lib/write/merge-patch.ts';
 import { openapi } from '../support/contract.ts';
 import { BACKEND, type Harness, learning, startHarness } from '../support/harness.ts';
 

@@ -1,7 +1,7 @@
 // ETag / If-Match: lost-update protection inside the same single conditional UpdateItem.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
-import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
+import { VERSION_ATTRIBUTE } from '../../lib/service-attributes.ts';
 import { type Harness, learning, startHarness, uniqueId } from '../support/harness.ts';
 
 let harness: Harness;

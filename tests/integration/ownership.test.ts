@@ -4,7 +4,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_SCOPE, DEV_JWT_SECRET, signToken, WRITE_SCOPE } from '../../dev/tokens.ts';
-import { VERSION_ATTRIBUTE } from '../../lib/etag.ts';
+import { VERSION_ATTRIBUTE } from '../../lib/service-attributes.ts';
 import { BACKEND, type Harness, learning, startHarness, uniqueId } from '../support/harness.ts';
 import { SPEC_RESPONSE_FIELDS } from '../support/spec-fields.ts';
 

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../dev/tokens.ts';
-import { mergePatch } from '../../lib/merge-patch.ts';
+import { mergePatch } from '../../lib/write/merge-patch.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';
 import { runs } from '../support/runs.ts';
 

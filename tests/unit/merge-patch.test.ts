@@ -4,7 +4,41 @@
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { storable } from '../../lib/dynamodb.ts';
-import { mergedChanges, mergePatch, mergePaths } from '../../lib/merge-patch.ts';
+import type { LearningChanges, StoredLearning } from '../../lib/learning.ts';
+import { UpdateExpression } from '../../lib/write/expression.ts';
+import { mergePaths as addMergePaths, mergedChanges, mergePatch } from '../../lib/write/merge-patch.ts';
+import { updateCommands } from '../../lib/write/update-command.ts';
+
+/**
+ * The patch's document paths as its actions, conditions, the names of its keys and its values; undefined
+ * when the patch cannot be paths in one UpdateItem (the whole write's expressions over DynamoDB's limits).
+ */
+function mergePaths(patch: LearningChanges, stored?: StoredLearning) {
+  const expression = new UpdateExpression();
+  if (!addMergePaths(patch, expression, stored)) return undefined;
+  const whole = updateCommands({
+    table: 't',
+    learningId: 'l',
+    principal: { userId: 'u', scopes: [], isAdmin: false },
+    now: 1,
+    preconditions: undefined,
+    changes: (into) => addMergePaths(patch, into, stored),
+    writeId: undefined,
+  });
+  if (whole === undefined) return undefined;
+  const built = expression.build();
+  const [sets = '', removals = ''] = built.UpdateExpression.slice('SET '.length).split(' REMOVE ');
+  const names = Object.fromEntries(
+    Object.entries(built.ExpressionAttributeNames).filter(([name]) => /^#m\d+$/.test(name)),
+  );
+  return {
+    set: sets === '' ? [] : sets.split(', '),
+    remove: removals === '' ? [] : removals.split(', '),
+    conditions: built.ConditionExpression === '' ? [] : built.ConditionExpression.split(' AND '),
+    names,
+    values: built.ExpressionAttributeValues,
+  };
+}
 
 describe('mergePaths', () => {
   it('sets scalars and lists, removes nulls, and conditions every object it goes through on being a map', () => {
@@ -23,8 +57,14 @@ describe('mergePaths', () => {
     });
   });
 
-  it('leaves metadata null to the whole write, and names the map type only where a condition uses it', () => {
-    expect(mergePaths({ metadata: null })).toEqual({ set: [], remove: [], conditions: [], names: {}, values: {} });
+  it('sets metadata null as a whole write does, and names the map type only where a condition uses it', () => {
+    expect(mergePaths({ metadata: null })).toEqual({
+      set: ['#metadata = :metadata'],
+      remove: [],
+      conditions: [],
+      names: {},
+      values: { ':metadata': null },
+    });
   });
 
   it('keys are only ever attribute names, whatever they hold', () => {
@@ -46,97 +86,30 @@ describe('mergePaths', () => {
     expect(mergePaths({ content: { ['x'.repeat(256)]: 1 } })).toBeUndefined();
   });
 
-  it('no paths when an expression would pass 3 KB (DynamoDB takes 4 KB, and 300 operators, fewer than 3 KB hold)', () => {
-    const patch = (keys: number, value: unknown) =>
-      ({ content: Object.fromEntries(Array.from({ length: keys }, (_, index) => [`k${index}`, value])) }) as {
-        content: Record<string, unknown>;
-      };
-    // Each set is '#content.#mN = :mN' and a separator: 20 to 24 bytes.
-    const sizes = (keys: number) => {
-      const paths = mergePaths(patch(keys, 1));
-      return paths === undefined
-        ? undefined
-        : [...paths.set, ...paths.remove].join(', ').length + ' SET  REMOVE '.length;
-    };
-    let largest = 0;
-    for (let keys = 1; sizes(keys) !== undefined; keys++) largest = sizes(keys) ?? 0;
-    expect(largest).toBeLessThanOrEqual(3072);
-    expect(largest).toBeGreaterThan(3072 - 26);
-    // Conditions: one per object, 'attribute_type(#content.#mN, :map)' and ' AND ': 40 to 42 bytes from k10.
-    const objects = (keys: number) =>
-      mergePaths({ content: Object.fromEntries(Array.from({ length: keys }, (_, index) => [`k${index}`, {}])) });
-    const conditionBytes = (keys: number) => objects(keys)?.conditions.join(' AND ').length;
-    let most = 1;
-    while (objects(most + 1) !== undefined) most++;
-    expect(conditionBytes(most)).toBeLessThanOrEqual(3072);
-    expect(conditionBytes(most)).toBeGreaterThan(3072 - 43);
-    // The operator limit never binds first: the most actions 3 KB hold, on the shortest paths.
-    const removals = (keys: number) =>
-      mergePaths({ content: Object.fromEntries(Array.from({ length: keys }, (_, index) => [`${index}`, null])) });
-    let actions = 1;
-    while (removals(actions + 1) !== undefined) actions++;
-    expect(actions).toBeGreaterThan(150);
-    expect(actions).toBeLessThan(300);
-  });
-});
-
-describe('mergePaths at the limit: 3 KB for the patch in each expression', () => {
-  // n members set and r removed, in content: '#content.#mI = :mJ' and '#content.#mI', joined by ', ',
-  // with ' SET  REMOVE ' counted.
-  const patchOf = (sets: number, removals: number) => ({
-    content: Object.fromEntries([
-      ...Array.from({ length: sets }, (_, index) => [`s${index}`, 1]),
-      ...Array.from({ length: removals }, (_, index) => [`r${index}`, null]),
-    ]),
-  });
-  const updateBytes = (sets: number, removals: number) => {
-    const actions = [
-      ...Array.from({ length: sets }, (_, index) => `#content.#m${index} = :m${index}`),
-      ...Array.from({ length: removals }, (_, index) => `#content.#m${sets + index}`),
-    ];
-    return actions.join(', ').length + ' SET  REMOVE '.length;
-  };
-  const find = (bytes: number) => {
-    for (let sets = 0; sets < 200; sets++)
-      for (let removals = 0; removals < 250; removals++)
-        if (updateBytes(sets, removals) === bytes) return [sets, removals] as const;
-    throw new Error(`no patch of ${bytes} bytes`);
-  };
-
-  it('an update part of exactly 3,072 bytes fits; of 3,073, it does not', () => {
-    const [sets, removals] = find(3072);
-    expect(mergePaths(patchOf(sets, removals))?.set).toHaveLength(sets);
-    const [moreSets, moreRemovals] = find(3073);
-    expect(mergePaths(patchOf(moreSets, moreRemovals))).toBeUndefined();
-  });
-
-  it('a condition part of exactly 3,072 bytes fits; of 3,073, it does not', () => {
-    // Scalars first (they take placeholders, so that later ones have more digits), then objects one or two
-    // levels down: 'attribute_type(#content.#mI, :map)' or '…#mI.#mJ, :map)'.
-    const nested = (fill: number, shallow: number, deep: number) => ({
-      content: Object.fromEntries([
-        ...Array.from({ length: fill }, (_, index) => [`f${index}`, 1]),
-        ...Array.from({ length: shallow }, (_, index) => [`o${index}`, {}]),
-        ['d', Object.fromEntries(Array.from({ length: deep }, (_, index) => [`p${index}`, {}]))],
-      ]),
+  it("no paths when the whole write's expressions pass DynamoDB's limits: 4 KB each, 300 operators", () => {
+    const patch = (keys: number, value: unknown) => ({
+      content: Object.fromEntries(Array.from({ length: keys }, (_, index) => [`k${index}`, value])),
     });
-    const expectedBytes = (fill: number, shallow: number, deep: number) =>
-      [
-        '#content',
-        ...Array.from({ length: shallow + 1 }, (_, index) => `#content.#m${fill + index}`),
-        ...Array.from({ length: deep }, (_, index) => `#content.#m${fill + shallow}.#m${fill + shallow + 1 + index}`),
-      ]
-        .map((path) => `attribute_type(${path}, :map)`)
-        .join(' AND ').length;
-    const find = (bytes: number) => {
-      for (const fill of [0, 10, 100])
-        for (let shallow = 0; shallow < 90; shallow++)
-          for (let deep = 0; deep < 90; deep++)
-            if (expectedBytes(fill, shallow, deep) === bytes) return nested(fill, shallow, deep);
-      throw new Error(`no patch of ${bytes} bytes`);
+    // Each set is '#content.#mN = :mN' and a separator: 20 to 24 bytes; the rest of the write adds its own.
+    let sets = 1;
+    while (mergePaths(patch(sets + 1, 1)) !== undefined) sets++;
+    const updateBytes = (keys: number) => {
+      const expression = new UpdateExpression();
+      addMergePaths(patch(keys, 1), expression, undefined);
+      return expression.build().UpdateExpression.length;
     };
-    expect(mergePaths(find(3072))?.conditions.join(' AND ')).toHaveLength(3072);
-    expect(mergePaths(find(3073))).toBeUndefined();
+    expect(updateBytes(sets)).toBeLessThan(4096);
+    expect(updateBytes(sets + 1)).toBeGreaterThan(4096 - 200);
+    // Conditions: one per object, 'attribute_type(#content.#mN, :map)' and ' AND ': 40 to 42 bytes from k10.
+    let objects = 1;
+    while (mergePaths(patch(objects + 1, {})) !== undefined) objects++;
+    expect(objects).toBeGreaterThan(90);
+    expect(objects).toBeLessThan(4096 / 40);
+    // Removals are the shortest actions ('#content.#mN, '): even so 4 KB binds before 300 operators do.
+    let removals = 1;
+    while (mergePaths(patch(removals + 1, null)) !== undefined) removals++;
+    expect(removals).toBeGreaterThan(250);
+    expect(removals + 3).toBeLessThan(300);
   });
 });
 

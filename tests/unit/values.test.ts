@@ -12,8 +12,10 @@ import {
   MAX_NESTING_DEPTH,
   sameJsonValue,
 } from '../../lib/dynamodb-values.ts';
+import type { Preconditions } from '../../lib/etag.ts';
 import { entityTag, parsePreconditions } from '../../lib/etag.ts';
-import { buildUpdateCommand } from '../../lib/learnings-repository.ts';
+import { type UpdateCommands, updateCommands } from '../../lib/write/update-command.ts';
+import { setWholeValues } from '../../lib/write/whole-replace.ts';
 import { runs } from '../support/runs.ts';
 
 describe('attributeSize', () => {
@@ -179,18 +181,26 @@ describe('numbers read from DynamoDB', () => {
   });
 });
 
+/** The UpdateItem of a whole write of empty content by a non-admin, on these preconditions. */
+function buildUpdateCommand(preconditions: Preconditions) {
+  return (
+    updateCommands({
+      table: 't',
+      learningId: 'l',
+      changes: (expression) => setWholeValues(expression, { content: {} }),
+      principal: { userId: 'u', scopes: [], isAdmin: false },
+      now: 1,
+      preconditions,
+      writeId: undefined,
+    }) as UpdateCommands
+  ).command;
+}
+
 describe('If-Match with several tags', () => {
   it('accepts the record at any of the named versions, version 0 meaning "never versioned"', () => {
     const scope = '/agno_learnings';
     expect(parsePreconditions('"a", W/"b"', undefined, scope)).toEqual({ match: [] });
-    const command = buildUpdateCommand({
-      table: 't',
-      learningId: 'l',
-      changes: { content: {} },
-      principal: { userId: 'u', scopes: [], isAdmin: false },
-      now: 1,
-      preconditions: { match: [0, 3] },
-    });
+    const command = buildUpdateCommand({ match: [0, 3] });
     expect(command.ConditionExpression).toBe(
       '#user_id = :caller AND ((NOT attribute_type(#version, :number) OR #version = :zero) OR #version = :version2)',
     );
@@ -201,15 +211,7 @@ describe('If-Match with several tags', () => {
 
 describe('If-None-Match', () => {
   const scope = '/agno_learnings';
-  const command = (noneMatch: readonly number[] | '*') =>
-    buildUpdateCommand({
-      table: 't',
-      learningId: 'l',
-      changes: { content: {} },
-      principal: { userId: 'u', scopes: [], isAdmin: false },
-      now: 1,
-      preconditions: { noneMatch },
-    });
+  const command = (noneMatch: readonly number[] | '*') => buildUpdateCommand({ noneMatch });
 
   it('compares weakly, and * stands alone', () => {
     const tag = entityTag(scope, 4);
