@@ -1,0 +1,258 @@
+// The write engine without DynamoDB: each kind of plan and the classifier of failed conditions, run against
+// a scripted store that answers each call as the test says and records what it was asked.
+import { describe, expect, it } from 'vitest';
+import type { Principal } from '../../lib/auth.ts';
+import {
+  ForbiddenError,
+  LearningNotFoundError,
+  PreconditionFailedError,
+  ServiceUnavailableError,
+} from '../../lib/errors.ts';
+import { entityTag, type Preconditions } from '../../lib/etag.ts';
+import type { StoredLearning } from '../../lib/learning.ts';
+import type { LearningStore, UpdateOutcome } from '../../lib/learnings-repository.ts';
+import { executeWrite, MAX_WRITES, readLearning, type WritePlan } from '../../lib/write/engine.ts';
+import type { UpdateCommands } from '../../lib/write/update-command.ts';
+
+const NOW = 1_700_000_000;
+const alice: Principal = { userId: 'alice', scopes: [], isAdmin: false };
+const record = (fields: Record<string, unknown> = {}): StoredLearning => ({
+  learning_id: 'l',
+  user_id: 'alice',
+  content: { a: 1 },
+  etag_version: 3,
+  updated_at: 1,
+  ...fields,
+});
+
+/** A store that answers reads and writes from scripts, and records every call. */
+class ScriptedStore implements LearningStore {
+  readonly calls: string[] = [];
+  readonly commands: UpdateCommands[] = [];
+  readonly #writes: UpdateOutcome[];
+  readonly #reads: (StoredLearning | undefined)[];
+  constructor(writes: UpdateOutcome[], reads: (StoredLearning | undefined)[] = []) {
+    this.#writes = writes;
+    this.#reads = reads;
+  }
+  async find(): Promise<StoredLearning | undefined> {
+    this.calls.push('find');
+    return this.#reads.shift();
+  }
+  async update(commands: UpdateCommands): Promise<UpdateOutcome> {
+    this.calls.push('update');
+    this.commands.push(commands);
+    const outcome = this.#writes.shift();
+    if (outcome === undefined) throw new Error('no more scripted writes');
+    return outcome;
+  }
+}
+
+const written = (item: StoredLearning): UpdateOutcome => ({ updated: true, item });
+const refused = (current: StoredLearning | undefined, mayHaveApplied = false): UpdateOutcome => ({
+  updated: false,
+  current,
+  mayHaveApplied,
+});
+
+/** A plan that writes `#content.#m0 = :m0` as paths (or cannot, or never fits), and records what it was given. */
+function plan(options: Partial<WritePlan> & { pathsWork?: boolean; tooLarge?: boolean } = {}) {
+  const seen: (StoredLearning | undefined)[] = [];
+  const computedFrom: StoredLearning[] = [];
+  const writePlan: WritePlan = {
+    paths: (expression, stored) => {
+      seen.push(stored);
+      if (options.pathsWork === false) return false;
+      const repeat = options.tooLarge === true ? 400 : 1;
+      for (let index = 0; index < repeat; index++) {
+        expression.set(`${expression.name('content')}.${expression.key(`k${index}`)}`, expression.dataValue(index));
+      }
+      return true;
+    },
+    valuesFrom: (stored) => {
+      computedFrom.push(stored);
+      return { content: { merged: true } };
+    },
+    retries: false,
+    holdsThisWrite: () => false,
+    writeId: undefined,
+    ...options,
+  };
+  return { writePlan, seen, computedFrom };
+}
+
+const request = (preconditions?: Preconditions, principal = alice) => ({
+  table: 't',
+  scope: '/t',
+  learningId: 'l',
+  principal,
+  now: NOW,
+  preconditions,
+});
+
+const conditionOf = (store: ScriptedStore, index: number) => store.commands[index]?.command.ConditionExpression;
+
+describe('a plan of document paths', () => {
+  it('is one UpdateItem, its paths inside, ownership in the condition; the written item is the answer', async () => {
+    const item = record({ etag_version: 4 });
+    const store = new ScriptedStore([written(item)]);
+    const { writePlan, seen } = plan();
+    expect(await executeWrite(store, request(), writePlan)).toBe(item);
+    expect(store.calls).toEqual(['update']);
+    expect(seen).toEqual([undefined]);
+    expect(store.commands[0]?.command.UpdateExpression).toBe(
+      'SET #content.#m0 = :m0, #updated_at = :updated_at, #version = if_not_exists(#version, :zero) + :one',
+    );
+    expect(conditionOf(store, 0)).toBe('#user_id = :caller');
+  });
+});
+
+describe('a plan that needs the stored value', () => {
+  it('reads the record, then writes the values computed from it on the condition that it is still at its version', async () => {
+    const stored = record({ etag_version: 6 });
+    const store = new ScriptedStore([written(record({ etag_version: 7 }))], [stored]);
+    const { writePlan, computedFrom } = plan({ pathsWork: false });
+    await executeWrite(store, request(), writePlan);
+    expect(store.calls).toEqual(['find', 'update']);
+    expect(computedFrom).toEqual([stored]);
+    expect(conditionOf(store, 0)).toBe('#user_id = :caller AND #version = :version1');
+    expect(store.commands[0]?.command.ExpressionAttributeValues).toMatchObject({
+      ':version1': 6,
+      ':content': { merged: true },
+    });
+  });
+
+  it('paths past DynamoDB expression limits take the same way', async () => {
+    const store = new ScriptedStore([written(record())], [record()]);
+    await executeWrite(store, request(), plan({ tooLarge: true }).writePlan);
+    expect(store.calls).toEqual(['find', 'update']);
+  });
+
+  it('the read is refused as a write would be: no write follows', async () => {
+    for (const [stored, error] of [
+      [undefined, LearningNotFoundError],
+      [record({ user_id: 'bob' }), LearningNotFoundError],
+      [record({ user_id: null }), ForbiddenError],
+    ] as const) {
+      const store = new ScriptedStore([], [stored]);
+      await expect(executeWrite(store, request(), plan({ pathsWork: false }).writePlan)).rejects.toThrow(error);
+      expect(store.calls).toEqual(['find']);
+    }
+    const stale = new ScriptedStore([], [record()]);
+    await expect(executeWrite(stale, request({ match: [2] }), plan({ pathsWork: false }).writePlan)).rejects.toThrow(
+      PreconditionFailedError,
+    );
+  });
+});
+
+describe('the classifier of a failed condition', () => {
+  it('a record that is not there, or not the caller: 404 or 403, and 503 when an attempt may have applied', async () => {
+    const cases = [
+      [undefined, LearningNotFoundError],
+      [record({ user_id: 'bob' }), LearningNotFoundError],
+      [record({ user_id: undefined }), ForbiddenError],
+    ] as const;
+    for (const [current, error] of cases) {
+      await expect(executeWrite(new ScriptedStore([refused(current)]), request(), plan().writePlan)).rejects.toThrow(
+        error,
+      );
+      await expect(
+        executeWrite(new ScriptedStore([refused(current, true)]), request(), plan().writePlan),
+      ).rejects.toThrow(ServiceUnavailableError);
+    }
+  });
+
+  it('a record at a version If-Match does not name: 412 with its current ETag, 503 when it may have applied', async () => {
+    const error = await executeWrite(
+      new ScriptedStore([refused(record({ etag_version: 5 }))]),
+      request({ match: [3] }),
+      plan().writePlan,
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PreconditionFailedError);
+    expect((error as PreconditionFailedError).headers.ETag).toBe(entityTag('/t', 5));
+    await expect(
+      executeWrite(
+        new ScriptedStore([refused(record({ etag_version: 5 }), true)]),
+        request({ match: [3] }),
+        plan().writePlan,
+      ),
+    ).rejects.toThrow(ServiceUnavailableError);
+  });
+
+  it('this very write, committed by an attempt whose answer was lost: written this second, one version past If-Match', async () => {
+    const mine = record({ etag_version: 4, updated_at: NOW });
+    const holds = plan({ holdsThisWrite: (item) => item === mine });
+    expect(await executeWrite(new ScriptedStore([refused(mine, true)]), request({ match: [3] }), holds.writePlan)).toBe(
+      mine,
+    );
+    // Not this write: another second, another version, no If-Match, or the plan does not recognise it.
+    for (const [current, preconditions] of [
+      [record({ etag_version: 4, updated_at: NOW - 1 }), { match: [3] }],
+      [record({ etag_version: 5, updated_at: NOW }), { match: [3] }],
+      [mine, undefined],
+    ] as const) {
+      const recognise = plan({ holdsThisWrite: () => true });
+      await expect(
+        executeWrite(new ScriptedStore([refused(current, true)]), request(preconditions), recognise.writePlan),
+      ).rejects.toThrow(ServiceUnavailableError);
+    }
+    await expect(
+      executeWrite(new ScriptedStore([refused(mine)]), request({ match: [3] }), plan().writePlan),
+    ).rejects.toThrow(PreconditionFailedError);
+  });
+
+  it('a plan that does not retry: a record the caller may change now changed after the write was refused', async () => {
+    await expect(executeWrite(new ScriptedStore([refused(record())]), request(), plan().writePlan)).rejects.toThrow(
+      LearningNotFoundError,
+    );
+    await expect(
+      executeWrite(new ScriptedStore([refused(record())]), request({ match: [3] }), plan().writePlan),
+    ).rejects.toThrow(PreconditionFailedError);
+    await expect(
+      executeWrite(new ScriptedStore([refused(record(), true)]), request(), plan().writePlan),
+    ).rejects.toThrow(ServiceUnavailableError);
+  });
+
+  it('a plan that retries runs again on the item the failure returned, at most four writes, then 503', async () => {
+    const first = record({ content: ['a list'] });
+    const second = record({ content: 'text', etag_version: 4 });
+    const after = record({ etag_version: 5 });
+    const again = plan({ retries: true });
+    const store = new ScriptedStore([refused(first), refused(second, true), written(after)]);
+    expect(await executeWrite(store, request(), again.writePlan)).toBe(after);
+    expect(again.seen).toEqual([undefined, first, second]);
+    expect(store.calls).toEqual(['update', 'update', 'update']);
+    const endless = new ScriptedStore(Array.from({ length: MAX_WRITES }, () => refused(record())));
+    await expect(executeWrite(endless, request(), plan({ retries: true }).writePlan)).rejects.toThrow(
+      ServiceUnavailableError,
+    );
+    expect(endless.calls).toHaveLength(MAX_WRITES);
+  });
+
+  it('a retried whole value is conditioned on the version of the item the failure returned', async () => {
+    const store = new ScriptedStore(
+      [refused(record({ etag_version: 8 })), written(record({ etag_version: 9 }))],
+      [record({ etag_version: 7 })],
+    );
+    await executeWrite(store, request(), plan({ pathsWork: false, retries: true }).writePlan);
+    expect(store.calls).toEqual(['find', 'update', 'update']);
+    expect(store.commands.map(({ command }) => command.ExpressionAttributeValues?.[':version1'])).toEqual([7, 8]);
+  });
+});
+
+describe('readLearning, for a body that writes nothing', () => {
+  it('answers the record the caller may change at an accepted version, and refuses as a write would', async () => {
+    const item = record();
+    expect(await readLearning(new ScriptedStore([], [item]), request())).toBe(item);
+    await expect(readLearning(new ScriptedStore([], [undefined]), request())).rejects.toThrow(LearningNotFoundError);
+    await expect(readLearning(new ScriptedStore([], [record({ user_id: null })]), request())).rejects.toThrow(
+      ForbiddenError,
+    );
+    await expect(readLearning(new ScriptedStore([], [item]), request({ noneMatch: [3] }))).rejects.toThrow(
+      PreconditionFailedError,
+    );
+    const shared = record({ user_id: null });
+    const admin = { ...alice, isAdmin: true };
+    expect(await readLearning(new ScriptedStore([], [shared]), request(undefined, admin))).toBe(shared);
+  });
+});
