@@ -81,9 +81,8 @@ export class UpdateExpression {
     return this.#conditions.length;
   }
 
-  /** Whether the expressions are within DynamoDB's limits as they stand. */
-  fits(): boolean {
-    const { UpdateExpression, ConditionExpression } = this.build();
+  /** Whether the expressions (as built, by default as they stand) are within DynamoDB's limits. */
+  fits({ UpdateExpression, ConditionExpression }: BuiltExpression = this.build()): boolean {
     return (
       Buffer.byteLength(UpdateExpression) <= MAX_EXPRESSION_BYTES &&
       Buffer.byteLength(ConditionExpression) <= MAX_EXPRESSION_BYTES &&

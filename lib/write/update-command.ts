@@ -6,7 +6,7 @@ import type { Principal } from '../auth.ts';
 import type { Preconditions } from '../etag.ts';
 import { ownershipCondition } from '../ownership.ts';
 import { VERSION_ATTRIBUTE, WRITE_ATTRIBUTE } from '../service-attributes.ts';
-import { UpdateExpression } from './expression.ts';
+import { type BuiltExpression, UpdateExpression } from './expression.ts';
 
 /** What one UpdateItem of a write is made of. */
 export interface WriteAttempt {
@@ -40,25 +40,26 @@ export interface UpdateCommands {
 export function updateCommands(attempt: WriteAttempt): UpdateCommands | undefined {
   const expression = new UpdateExpression();
   if (!buildWrite(attempt, expression, false)) return undefined;
-  if (!expression.fits()) return undefined;
+  const built = expression.build();
+  if (!expression.fits(built)) return undefined;
   return {
     table: attempt.table,
     learningId: attempt.learningId,
-    command: commandInput(attempt, expression),
+    command: commandInput(attempt, built),
     takingOverCounter: () => {
       const takeOver = new UpdateExpression();
       buildWrite(attempt, takeOver, true);
-      return commandInput(attempt, takeOver);
+      return commandInput(attempt, takeOver.build());
     },
     existenceOnly: expression.conditionCount() === 1 && attempt.principal.isAdmin,
   };
 }
 
-function commandInput(attempt: WriteAttempt, expression: UpdateExpression): UpdateCommandInput {
+function commandInput(attempt: WriteAttempt, expression: BuiltExpression): UpdateCommandInput {
   return {
     TableName: attempt.table,
     Key: { learning_id: attempt.learningId },
-    ...expression.build(),
+    ...expression,
     ReturnValues: 'ALL_NEW',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
