@@ -3,13 +3,14 @@
 // conditional DynamoDB UpdateItem. handler → lib/update-learning → lib/learnings-repository.
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { Principal } from '../lib/auth.ts';
 import { type Config, loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
 import { MAX_NESTING_DEPTH } from '../lib/dynamodb-values.ts';
 import { InternalServerError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from '../lib/errors.ts';
 import { toLearningResponse } from '../lib/learning.ts';
 import { LearningsRepository, StorageError } from '../lib/learnings-repository.ts';
-import { type BodyFormat, updateLearning } from '../lib/update-learning.ts';
+import { type BodyFormat, type UpdateLearningCommand, updateLearning } from '../lib/update-learning.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { errorEnvelope } from './middleware/error-envelope.ts';
 import type { HttpEvent, HttpResult, RequestContext } from './middleware/http.ts';
@@ -42,13 +43,9 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
     .use(httpJsonBodyParser({ disableContentTypeCheck: true }))
     .use(validateRequest(config))
     .handler(async (_event, context) => {
-      const { principal, command } = context;
-      // authenticate and validateRequest set both or threw: this guards only a pipeline edited out of order.
-      // Stryker disable ConditionalExpression,LogicalOperator,StringLiteral,CallExpression: unreachable, as above
-      /* v8 ignore next 2 */
-      if (principal === undefined || command === undefined)
-        throw new Error('pipeline ran the handler unauthenticated or unvalidated');
-      // Stryker restore ConditionalExpression,LogicalOperator,StringLiteral,CallExpression
+      // authenticate and validateRequest, which run first, set both or threw.
+      const principal = context.principal as Principal;
+      const command = context.command as UpdateLearningCommand;
       // Middy's abort signal is not passed on: its early timeout still answers 503 before the Lambda's
       // deadline, aborting cannot undo a write that already reached DynamoDB, and the client's own
       // deadlines end a hung call long before that timeout.
