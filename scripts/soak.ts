@@ -1,7 +1,7 @@
-// npm run soak [-- --requests N --clients N --records N --seed N --no-faults]: the soak of dev/soak.ts at
+// npm run soak [-- --requests N --clients N --records N --seed N --no-faults]: the soak of dev/soak/ at
 // the given size (defaults: 20,000 requests from 64 clients), its table, and exit 1 if any invariant broke.
 import { parseArgs } from 'node:util';
-import { runSoak, SOAK_DEFAULTS, soakTable } from '../dev/soak.ts';
+import { runSoak, SOAK_DEFAULTS, soakTable } from '../dev/soak/index.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,6 @@
 // The soak's checker must catch each kind of broken history, or a green soak proves nothing.
 import { describe, expect, it } from 'vitest';
-import { type ChaosEvent, checkHistory, type Exchange, type History } from '../../dev/soak.ts';
+import { type ChaosEvent, checkHistory, type Exchange, type History } from '../../dev/soak/index.ts';
 
 const exchange = (overrides: Partial<Exchange>): Exchange => ({
   learningId: 'r1',

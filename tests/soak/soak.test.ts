@@ -1,7 +1,7 @@
-// A short run of `npm run soak` (dev/soak.ts): the real HTTP stack, concurrent clients, records handed over
+// A short run of `npm run soak` (dev/soak/): the real HTTP stack, concurrent clients, records handed over
 // and deleted mid-run, injected DynamoDB faults, merge patches on shared records; every invariant must hold.
 import { expect, it } from 'vitest';
-import { runSoak, soakTable } from '../../dev/soak.ts';
+import { runSoak, soakTable } from '../../dev/soak/index.ts';
 
 it('a short soak holds every invariant, with each kind of answer and fault exercised', async () => {
   const report = await runSoak({ requests: 1500, clients: 16, records: 24, faults: true, seed: 7 });

@@ -1,0 +1,95 @@
+// What a soak run records, and what its invariants read: every request and its answer as a client saw them,
+// the changes made to the table behind the service's back, the faults injected, and each record at the end.
+
+/** One request and its answer, as a client saw them. */
+export interface Exchange {
+  learningId: string;
+  actor: string;
+  admin: boolean;
+  /** A write carries content with a nonce no other request uses; a read sends {}. */
+  nonce: string | undefined;
+  /** A merge patch sets content.m[key] to a nonce no other request uses, or removes it (null). */
+  merge: { key: string; value: string | null } | undefined;
+  ifMatchVersion: number | undefined;
+  start: number;
+  end: number;
+  /** 0 when no HTTP answer came. */
+  status: number;
+  /** The version the answer's ETag names. */
+  version: number | undefined;
+  /** content.nonce of a 200 answer. */
+  answeredNonce: string | undefined;
+  /** content.m of a 200 answer, when it is a map. */
+  answeredKeys: Record<string, unknown> | undefined;
+  /** What is wrong with the answer's form, if anything. */
+  malformed: string | undefined;
+}
+
+/** A change another tool made to the table during the run, directly (not through the service). */
+export interface ChaosEvent {
+  kind: 'create' | 'handover' | 'delete';
+  learningId: string;
+  /** The owner from then on (create, handover); null for no owner. */
+  owner?: string | null;
+  start: number;
+  end: number;
+}
+
+export interface StoredState {
+  version: number;
+  nonce: string | undefined;
+  /** content.m, when it is a map. */
+  keys?: Record<string, unknown> | undefined;
+}
+
+export interface History {
+  exchanges: Exchange[];
+  chaos: ChaosEvent[];
+  /** performance.now() of each DynamoDB call that met an injected fault. */
+  faultedAt: number[];
+  /** Each record at the end; undefined when absent. */
+  final: Map<string, StoredState | undefined>;
+  /** Heap used by the service process after a full GC: after warm-up, and at the end. */
+  heap: { afterWarmUp: number; atEnd: number } | undefined;
+}
+
+/** An invariant of the run, with the ways the history breaks it (empty: held). */
+export interface Invariant {
+  name: string;
+  violations: string[];
+}
+
+/** How one invariant is checked: from the history (final state included) to the ways it is broken. */
+export interface InvariantCheck {
+  name: string;
+  /** Whether the history can judge the invariant at all (absent: always). */
+  appliesTo?: (history: History) => boolean;
+  violations: (history: History) => string[];
+}
+
+export function isWrite(e: Exchange): boolean {
+  return e.nonce !== undefined || e.merge !== undefined;
+}
+
+/** An exchange in a line: who sent what to which record, and the answer. */
+export function describe(e: Exchange): string {
+  return `${e.actor} ${e.merge !== undefined ? `merge m.${e.merge.key}=${e.merge.value}` : e.nonce === undefined ? '{}' : `write ${e.nonce}`} on ${e.learningId} → ${e.status}${e.version === undefined ? '' : ` @${e.version}`}`;
+}
+
+/** The changes made to each record, in the order they were made. */
+export function chaosByRecord(chaos: ChaosEvent[]): Map<string, ChaosEvent[]> {
+  const eventsOf = new Map<string, ChaosEvent[]>();
+  for (const event of chaos) eventsOf.set(event.learningId, [...(eventsOf.get(event.learningId) ?? []), event]);
+  return eventsOf;
+}
+
+/** A value that is a JSON object (content.m), or undefined. */
+export function mapOf(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
