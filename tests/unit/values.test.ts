@@ -85,6 +85,23 @@ describe('numbers sent in a body', () => {
   });
 });
 
+describe('numbers sent in a body, at the edges', () => {
+  it('a number token that starts the text is read exactly too', () => {
+    expect(exact('12345678901234567')).toEqual(NumberValue.from('12345678901234567'));
+    expect(exact(' 1e400')).toEqual(NumberValue.from('1e400'));
+  });
+
+  it('stay doubles up to 2^53 - 1; beyond, the SDK takes only their text, even when a double holds them exactly', () => {
+    for (const n of [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]) {
+      expect(exact(`{"n":${n}}`)).toEqual({ n });
+    }
+    // 2^53 + 2 is a double, and no safe integer.
+    for (const text of ['9007199254740994', '-9007199254740994']) {
+      expect(exact(`{"n":${text}}`)).toEqual({ n: NumberValue.from(text) });
+    }
+  });
+});
+
 /** The one number in a parsed body, however deep. */
 function findNumber(value: unknown): unknown {
   if (typeof value === 'number' || value instanceof NumberValue) return value;
@@ -152,6 +169,13 @@ describe('a body text that shows its values within limits', () => {
     expect(() => assertNestingWithinLimit(nested(MAX_NESTING_DEPTH + 1))).toThrow(
       'content is nested more than 31 levels deep',
     );
+  });
+
+  it('is judged by its text up to exactly 65,536 code units, and walked from one more', () => {
+    const ofLength = (length: number) => `{"content":{"a":"${'x'.repeat(length - 20)}"}}`;
+    expect(ofLength(65_536)).toHaveLength(65_536);
+    expect(withinLimits(ofLength(65_536))).toBe(true);
+    expect(withinLimits(ofLength(65_537))).toBe(false);
   });
 
   it('at its longest cannot describe an item over the limit, with the longest learning_id', () => {
@@ -339,6 +363,10 @@ describe('DynamoDB value rules at their edges', () => {
       ['x1.5', 1.5],
       ['10', 1],
       ['-1', 1],
+      // A double that is no decimal at all: Number('1e400') is Infinity.
+      ['1e400', Number.POSITIVE_INFINITY],
+      ['-1e400', Number.NEGATIVE_INFINITY],
+      ['1', Number.NaN],
     ] as const) {
       expect(isExactly(text, value), text).toBe(false);
     }
