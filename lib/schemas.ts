@@ -6,7 +6,6 @@ import { type FieldError, ValidationError } from './errors.ts';
 // Zod's generic parser instead of one generated with new Function per object schema: same results and
 // issues, and faster per warm request here (measured side by side inside the pipeline, bench/README.md; the
 // generated code is faster in a loop of its own, but between I/O events the smaller footprint wins).
-// Stryker disable next-line ObjectLiteral,BooleanLiteral,CallExpression: speed only, the same results either way
 z.config({ jitless: true });
 
 export type JsonObject = Record<string, unknown>;
