@@ -24,17 +24,17 @@ export interface Principal {
 
 export type TokenVerifier = ((token: string) => Promise<JWTPayload>) & {
   /**
-   * Gets the keys ready before the first token: fetches a remote JWKS, or imports the configured key for
-   * each algorithm. Never fails: what is not ready then is done on demand.
+   * Gets a remote JWKS before the first token needs it. Never fails: what is not ready then is done on
+   * demand. A configured key or JWKS file needs no preparing: its import on the first token is quick.
    */
   prepare(): Promise<void>;
 };
 
 /** Longer tokens are refused before any parsing: no identity provider issues 8 KB bearer tokens. */
 export const MAX_TOKEN_LENGTH = 8192;
-// RFC 6750 b64token after the scheme and one or more spaces; a JWT is three base64url parts.
-// Stryker disable next-line Regex: the start anchor is equivalent, bearerToken checked the scheme first
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+// RFC 6750 b64token after the scheme and one or more spaces, and nothing after it (the header is trimmed);
+// a JWT is three base64url parts.
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 const HMAC_HASH = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' } as const;
 
 export function bearerToken(authorization: string | undefined): string {
@@ -59,13 +59,13 @@ export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
   if (keySource.kind === 'api-gateway') {
     throw new Error('JWT_CLAIMS_FROM_API_GATEWAY is set: API Gateway verifies tokens, not the handler');
   }
-  const { getKey, prepare } = keyResolver(keySource, jwt.algorithms);
+  const { getKey, prepare } = keyResolver(keySource);
   const options = {
     algorithms: jwt.algorithms,
     clockTolerance: jwt.leewaySeconds,
     requiredClaims: ['exp'],
-    // Stryker disable next-line ConditionalExpression: equivalent, jose checks no issuer given as undefined
-    ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
+    // jose checks no issuer when this is undefined.
+    issuer: jwt.issuer,
   };
   const verified = new VerifiedTokenCache();
   const verify = async (token: string) => {
@@ -77,10 +77,9 @@ export function createTokenVerifier(jwt: JwtConfig): TokenVerifier {
     } catch (error) {
       throw tokenError(error);
     }
-    // jose checks iat only against a maximum age; a token claiming to be issued in the future is forged
-    // or from a broken clock either way.
-    // Stryker disable next-line ConditionalExpression: equivalent, jose has refused an iat that is not a number
-    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + jwt.leewaySeconds) {
+    // jose checks iat only against a maximum age (it has refused an iat that is not a number); a token
+    // claiming to be issued in the future is forged or from a broken clock either way.
+    if ((payload.iat ?? 0) > Date.now() / 1000 + jwt.leewaySeconds) {
       throw new UnauthenticatedError('Invalid token');
     }
     if (jwt.audience !== undefined && !audienceAccepted(payload, jwt.audience)) {
@@ -108,19 +107,15 @@ class VerifiedTokenCache {
     if (entry === undefined) return undefined;
     const now = Date.now();
     const exp = entry.payload.exp ?? 0;
-    if (now - entry.verifiedAt > VerifiedTokenCache.MAX_AGE_MS || exp + leewaySeconds <= now / 1000) {
-      // Stryker disable next-line CallExpression: memory only, an entry past its time is refused either way
-      this.#entries.delete(token);
-      return undefined;
-    }
+    // An entry past its time stays until it is verified again or the oldest goes: the map is bounded anyway.
+    if (now - entry.verifiedAt > VerifiedTokenCache.MAX_AGE_MS || exp + leewaySeconds <= now / 1000) return undefined;
     return entry.payload;
   }
 
   set(token: string, payload: JWTPayload): void {
     if (this.#entries.size >= VerifiedTokenCache.MAX_ENTRIES) {
-      const oldest = this.#entries.keys().next().value;
-      // Stryker disable next-line ConditionalExpression: equivalent, a full map has an oldest key
-      if (oldest !== undefined) this.#entries.delete(oldest);
+      // A full map has an oldest key: the first in insertion order.
+      this.#entries.delete(this.#entries.keys().next().value as string);
     }
     this.#entries.set(token, { payload, verifiedAt: Date.now() });
   }
@@ -136,10 +131,10 @@ function audienceAccepted({ aud, client_id }: JWTPayload, audiences: readonly st
   return [aud].flat().some((audience) => audiences.includes(audience));
 }
 
-function keyResolver(
-  keySource: Exclude<JwtKeySource, { kind: 'api-gateway' }>,
-  algorithms: readonly JwtAlgorithm[],
-): { getKey: JWTVerifyGetKey; prepare(): Promise<void> } {
+function keyResolver(keySource: Exclude<JwtKeySource, { kind: 'api-gateway' }>): {
+  getKey: JWTVerifyGetKey;
+  prepare(): Promise<void>;
+} {
   switch (keySource.kind) {
     case 'jwks-file':
       return { getKey: createLocalJWKSet(keySource.jwks), prepare: async () => undefined };
@@ -148,47 +143,38 @@ function keyResolver(
       return { getKey: keySet, prepare: keySet.prefetch };
     }
     default:
-      return cachedKeyImports(keySource, algorithms);
+      // Importing one key is quick: the first token that needs it does, as with a JWKS file.
+      return { getKey: importedKeys(keySource), prepare: async () => undefined };
   }
 }
 
-function cachedKeyImports(
+/** The configured key, imported once per algorithm on the first token that needs it, and kept. */
+function importedKeys(
   keySource: { kind: 'secret'; secret: Uint8Array } | { kind: 'public-key'; pem: string },
-  algorithms: readonly JwtAlgorithm[],
-): { getKey: JWTVerifyGetKey; prepare(): Promise<void> } {
+): JWTVerifyGetKey {
   const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
   const importKey = (algorithm: JwtAlgorithm): Promise<webcrypto.CryptoKey> =>
     keySource.kind === 'secret'
-      ? // With a secret, every configured algorithm is an HS* one (lib/config.ts refuses a mix).
+      ? // With a secret, every configured algorithm is an HS* one (lib/config.ts refuses a mix). Not
+        // extractable: nothing can read the secret back out of the key.
         crypto.subtle.importKey(
           'raw',
           keySource.secret,
           { name: 'HMAC', hash: HMAC_HASH[algorithm as keyof typeof HMAC_HASH] },
-          // Stryker disable next-line BooleanLiteral: equivalent, an extractable key verifies the same
           false,
           ['verify'],
         )
       : importSPKI(keySource.pem, algorithm);
-  const keyFor = (algorithm: JwtAlgorithm) => {
+  // jose has already refused any alg outside the allow-list before asking for a key.
+  return (header) => {
+    const algorithm = header.alg as JwtAlgorithm;
     let key = keys.get(algorithm);
-    // Stryker disable next-line ConditionalExpression: speed only, the key is imported again
     if (key === undefined) {
+      // An import that failed would fail the same way again: its promise is kept like a key's.
       key = importKey(algorithm);
-      // Stryker disable next-line ArrowFunction,CallExpression: equivalent, the configuration has validated the key, so no import fails
-      key.catch(() => keys.delete(algorithm));
-      // Stryker disable next-line CallExpression: speed only, the key is imported again
       keys.set(algorithm, key);
     }
     return key;
-  };
-  return {
-    // jose has already refused any alg outside the allow-list before asking for a key.
-    getKey: (header) => keyFor(header.alg as JwtAlgorithm),
-    // Stryker disable next-line BlockStatement: speed only, each key is imported on demand otherwise
-    prepare: async () => {
-      // Stryker disable next-line ArrowFunction: as above
-      await Promise.all(algorithms.map((algorithm) => keyFor(algorithm).catch(() => undefined)));
-    },
   };
 }
 
@@ -240,7 +226,6 @@ function claimValue(claims: JWTPayload, name: string): unknown {
 }
 
 function scopesFromClaim(claim: unknown): string[] {
-  // Stryker disable next-line ArrayDeclaration: equivalent, the mutant's made-up scope is none this service knows
   if (claim === undefined) return [];
   // Doubled spaces leave empty scopes, which match no configured scope (none may be blank).
   if (typeof claim === 'string') return claim.split(' ');

@@ -33,20 +33,19 @@ const JSON_NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 function parseDecimal(text: string): Decimal | undefined {
   const match = JSON_NUMBER.exec(text);
   if (match === null) return undefined;
-  // Stryker disable next-line StringLiteral: equivalent, groups 1 and 2 always match, and Number('') is 0
-  const [, sign = '', integer = '', fraction = '', exponent = '0'] = match;
+  // The sign and the integer part always match (the sign perhaps as ''); the fraction and exponent may not.
+  const [, sign, integer, fraction = '', exponent] = match as unknown as [string, string, string, string?, string?];
   const allDigits = integer + fraction;
+  // charCodeAt outside the digits is NaN, no zero: both scans stop there (an all-zero text slices to '').
   let leadingZeros = 0;
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, past the end charCodeAt is NaN, no zero
-  while (leadingZeros < allDigits.length && allDigits.charCodeAt(leadingZeros) === 48) leadingZeros++;
+  while (allDigits.charCodeAt(leadingZeros) === 48) leadingZeros++;
   let end = allDigits.length;
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, an all-zero text slices to '' either way
-  while (end > leadingZeros && allDigits.charCodeAt(end - 1) === 48) end--;
+  while (allDigits.charCodeAt(end - 1) === 48) end--;
   const digits = allDigits.slice(leadingZeros, end);
   return {
     negative: sign === '-' && digits !== '',
     digits,
-    exponent: digits === '' ? 0 : integer.length - leadingZeros - 1 + Number(exponent),
+    exponent: digits === '' ? 0 : integer.length - leadingZeros - 1 + Number(exponent ?? 0),
   };
 }
 
@@ -63,7 +62,6 @@ function sameDecimal(a: Decimal, b: Decimal): boolean {
  * maybe whitespace): digits inside a string, as in a UUID ("…-4e7a-…") or a phone number, cost no
  * second parse unless they look like such a token themselves.
  */
-// Stryker disable next-line Regex: equivalent for bodies, which are objects and never start with a number
 const MAY_HOLD_INEXACT_NUMBER = /(?:^|[:[,])\s*-?(?:[0-9.]{16}|[0-9.]+[eE])/;
 
 /** A body's values, read from its text once. */
@@ -84,7 +82,6 @@ export function bodyValues(text: string, parsed: unknown): BodyValues {
     // Stryker disable next-line ConditionalExpression,OptionalChaining: equivalent on Node 22, which gives every number its source
     if (typeof value !== 'number' || context?.source === undefined) return value;
     // Beyond 2^53 the SDK refuses JS numbers (rightly: most are rounded); keep the text, exact or not.
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, DynamoDB stores a NumberValue of the same text as the same number
     if (Math.abs(value) <= Number.MAX_SAFE_INTEGER && isExactly(context.source, value)) return value;
     return NumberValue.from(context.source);
   });
@@ -94,11 +91,11 @@ export function bodyValues(text: string, parsed: unknown): BodyValues {
 /** Whether the double `value` is exactly the decimal number `text` (in any notation). */
 export function isExactly(text: string, value: number): boolean {
   const asDouble = String(value);
-  // Stryker disable next-line ConditionalExpression: speed only, the comparison below agrees
+  // Stryker disable next-line ConditionalExpression: speed only, the comparison below agrees but parses both texts, for every number read back from DynamoDB
   if (asDouble === text) return true;
   const written = parseDecimal(text);
+  // Infinity and NaN have no decimal text.
   const read = parseDecimal(asDouble);
-  // Stryker disable next-line ConditionalExpression: equivalent, no caller passes a double that is not finite
   return written !== undefined && read !== undefined && sameDecimal(written, read);
 }
 
@@ -163,7 +160,6 @@ const ESCAPED_CODE_UNIT = '\\u';
  * - at most 65,536 code units, so the item cannot exceed 400 KB (above).
  */
 function withinLimitsByText(text: string): boolean {
-  // Stryker disable next-line EqualityOperator: speed only, the walk then judges the text
   if (text.length > MAX_TEXT_LENGTH_WITHIN_SIZE || text.includes(ESCAPED_CODE_UNIT) || !text.isWellFormed()) {
     return false;
   }
@@ -173,8 +169,6 @@ function withinLimitsByText(text: string): boolean {
 
 // The body's own object, then content or metadata (level 1) and the levels inside them.
 const MAX_BODY_NESTING = MAX_NESTING_DEPTH + 1;
-// Stryker disable next-line StringLiteral: speed only, they serve the count that spares the scan
-const OPENING_BRACKETS = ['{', '['];
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
@@ -189,10 +183,9 @@ const CLOSE_BRACKET = 0x5d;
  * cannot nest deeper, and is not scanned.
  */
 export function assertNestingWithinLimit(text: string): void {
-  // The count only spares most texts the scan below, which alone decides.
-  // Stryker disable StringLiteral,ConditionalExpression,EqualityOperator,UnaryOperator,LogicalOperator,ArithmeticOperator: speed only, as said
+  // Stryker disable StringLiteral,ConditionalExpression,EqualityOperator,UnaryOperator,LogicalOperator,ArithmeticOperator: speed only, the count only spares most texts the scan below, which alone decides
   let brackets = 0;
-  for (const bracket of OPENING_BRACKETS) {
+  for (const bracket of '{[') {
     for (
       let at = text.indexOf(bracket);
       at !== -1 && brackets <= MAX_BODY_NESTING;
@@ -212,7 +205,7 @@ export function assertNestingWithinLimit(text: string): void {
     const code = text.charCodeAt(at);
     if (code === QUOTE) {
       const start = at;
-      // Stryker disable next-line EqualityOperator: as above
+      // Stryker disable next-line EqualityOperator: equivalent, charCodeAt past the end is NaN, neither backslash nor quote
       for (at++; at < text.length; at++) {
         const inner = text.charCodeAt(at);
         if (inner === BACKSLASH) at++;
@@ -286,9 +279,7 @@ function listSize(list: readonly unknown[], trail: Trail): number {
 
 function mapSize(map: Record<string, unknown>, trail: Trail): number {
   let size = 3;
-  for (const key in map) {
-    // Stryker disable next-line ConditionalExpression: equivalent, JSON objects inherit no enumerable key
-    if (!Object.hasOwn(map, key)) continue;
+  for (const key of Object.keys(map)) {
     trail.push(key);
     if (FORBIDDEN_KEYS.has(key))
       throw refuse(trail, (path) => `Key '${key}' is not allowed (at ${path})`, 'forbidden key');
@@ -311,8 +302,8 @@ function numberSize(text: string, trail: Trail): number {
       `more than ${MAX_SIGNIFICANT_DIGITS} significant digits`,
     );
   }
-  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, zero's exponent is 0, inside the range
-  if (digits !== '' && (exponent > MAX_EXPONENT || exponent < MIN_EXPONENT)) {
+  // Zero's exponent is 0, inside the range.
+  if (exponent > MAX_EXPONENT || exponent < MIN_EXPONENT) {
     throw refuse(
       trail,
       (path) => `${path} is outside DynamoDB's number range (magnitude 1E-130 to 9.99E+125)`,

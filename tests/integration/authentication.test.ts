@@ -80,6 +80,8 @@ describe('the Authorization header', () => {
     await expectUnauthenticated({ token: null, headers: { authorization: 'Bearer a b' } });
     const token = await signToken({ sub: 'alice' });
     await expectUnauthenticated({ token: null, headers: { authorization: `Bearer ${token} extra` } });
+    // A good token is read only right after the scheme, never after something else.
+    await expectUnauthenticated({ token: null, headers: { authorization: `Bearer x Bearer ${token}` } });
   });
   it('a token in the query string or a cookie instead of the header: 401', async () => {
     const token = await signToken({ sub: 'alice' });

@@ -13,7 +13,7 @@ import {
   sameJsonValue,
 } from '../../lib/dynamodb-values.ts';
 import type { Preconditions } from '../../lib/etag.ts';
-import { entityTag, parsePreconditions } from '../../lib/etag.ts';
+import { entityTag, etagScope, parsePreconditions } from '../../lib/etag.ts';
 import { type UpdateCommands, updateCommands } from '../../lib/write/update-command.ts';
 import { setWholeValues } from '../../lib/write/whole-replace.ts';
 import { runs } from '../support/runs.ts';
@@ -87,6 +87,23 @@ describe('numbers sent in a body', () => {
   });
 });
 
+describe('numbers sent in a body, at the edges', () => {
+  it('a number token that starts the text is read exactly too', () => {
+    expect(exact('12345678901234567')).toEqual(NumberValue.from('12345678901234567'));
+    expect(exact(' 1e400')).toEqual(NumberValue.from('1e400'));
+  });
+
+  it('stay doubles up to 2^53 - 1; beyond, the SDK takes only their text, even when a double holds them exactly', () => {
+    for (const n of [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER]) {
+      expect(exact(`{"n":${n}}`)).toEqual({ n });
+    }
+    // 2^53 + 2 is a double, and no safe integer.
+    for (const text of ['9007199254740994', '-9007199254740994']) {
+      expect(exact(`{"n":${text}}`)).toEqual({ n: NumberValue.from(text) });
+    }
+  });
+});
+
 /** The one number in a parsed body, however deep. */
 function findNumber(value: unknown): unknown {
   if (typeof value === 'number' || value instanceof NumberValue) return value;
@@ -156,6 +173,13 @@ describe('a body text that shows its values within limits', () => {
     );
   });
 
+  it('is judged by its text up to exactly 65,536 code units, and walked from one more', () => {
+    const ofLength = (length: number) => `{"content":{"a":"${'x'.repeat(length - 20)}"}}`;
+    expect(ofLength(65_536)).toHaveLength(65_536);
+    expect(withinLimits(ofLength(65_536))).toBe(true);
+    expect(withinLimits(ofLength(65_537))).toBe(false);
+  });
+
   it('at its longest cannot describe an item over the limit, with the longest learning_id', () => {
     const prefix = '{"content":{"a":[';
     const ones = '1,'.repeat((65_536 - prefix.length - 4) / 2);
@@ -195,6 +219,14 @@ function buildUpdateCommand(preconditions: Preconditions) {
     }) as UpdateCommands
   ).command;
 }
+
+describe('entity tags', () => {
+  it('stay the same from release to release, so that a tag a client holds still names its version', () => {
+    // Tags handed out before: the default database's scope and a named database's.
+    expect(entityTag(etagScope(undefined, 'learnings'), 7)).toBe('"7.sCSOPjwpX2"');
+    expect(entityTag(etagScope('eu', 'learnings'), 7)).toBe('"7.xNWpjPuRnY"');
+  });
+});
 
 describe('If-Match with several tags', () => {
   it('accepts the record at any of the named versions, version 0 meaning "never versioned"', () => {
@@ -333,6 +365,10 @@ describe('DynamoDB value rules at their edges', () => {
       ['x1.5', 1.5],
       ['10', 1],
       ['-1', 1],
+      // A double that is no decimal at all: Number('1e400') is Infinity.
+      ['1e400', Number.POSITIVE_INFINITY],
+      ['-1e400', Number.NEGATIVE_INFINITY],
+      ['1', Number.NaN],
     ] as const) {
       expect(isExactly(text, value), text).toBe(false);
     }
