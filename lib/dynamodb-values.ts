@@ -103,9 +103,13 @@ export function isExactly(text: string, value: number): boolean {
 function numberText(value: unknown): string | undefined {
   if (typeof value === 'number') return String(value);
   if (value instanceof NumberValue) return value.value;
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, JSON.isRawJSON takes any value
-  if (typeof value === 'object' && value !== null && JSON.isRawJSON(value)) return JSON.stringify(value);
-  return undefined;
+  return JSON.isRawJSON(value) ? JSON.stringify(value) : undefined;
+}
+
+function sameNumber(aText: string, bText: string): boolean {
+  const a = parseDecimal(aText);
+  const b = parseDecimal(bText);
+  return a !== undefined && b !== undefined && sameDecimal(a, b);
 }
 
 /**
@@ -116,12 +120,9 @@ export function sameJsonValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   const aNumber = numberText(a);
   const bNumber = numberText(b);
+  // A number equals only a number: a NumberValue is an object, but never the same as a map.
   if (aNumber !== undefined || bNumber !== undefined) {
-    // Stryker disable next-line ConditionalExpression: equivalent, parseDecimal(undefined) is undefined too
-    const aDecimal = aNumber === undefined ? undefined : parseDecimal(aNumber);
-    // Stryker disable next-line ConditionalExpression: as above
-    const bDecimal = bNumber === undefined ? undefined : parseDecimal(bNumber);
-    return aDecimal !== undefined && bDecimal !== undefined && sameDecimal(aDecimal, bDecimal);
+    return aNumber !== undefined && bNumber !== undefined && sameNumber(aNumber, bNumber);
   }
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) || Array.isArray(b)) {
