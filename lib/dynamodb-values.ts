@@ -230,8 +230,8 @@ export function assertNestingWithinLimit(text: string): void {
 }
 
 /** Size in bytes DynamoDB charges for a top-level attribute `name` holding `value`. */
-export function attributeSize(name: string, value: unknown, path: string): number {
-  return Buffer.byteLength(name) + valueSize(value, [path]);
+export function attributeSize(name: string, value: unknown): number {
+  return Buffer.byteLength(name) + valueSize(value, [name]);
 }
 
 // The path to the value being sized, as keys and indexes; joined into text only for an error message,
