@@ -271,26 +271,30 @@ function elementIndex(array: readonly unknown[], tokens: readonly string[], dept
     );
   if (!ARRAY_INDEX.test(token)) throw new Unresolvable(`'${token}' is not an index of ${where} (RFC 6901 §4)`);
   const index = Number(token);
-  if (index > last) throw new Unresolvable(`index ${token} is out of range: ${where} has ${array.length} elements`);
+  const elements = array.length === 1 ? '1 element' : `${array.length} elements`;
+  if (index > last) throw new Unresolvable(`index ${token} is out of range: ${where} has ${elements}`);
   return index;
 }
 
 /** §4.1: an object member is added or replaced; an element is inserted before the index, or at the end. */
 function addTo(value: unknown): Edit {
   return (container, tokens) => {
-    if (!Array.isArray(container)) return withMember(parentObject(container, tokens), tokens.at(-1) as string, value);
-    return container.toSpliced(elementIndex(container, tokens, tokens.length - 1, container.length), 0, value);
+    const depth = tokens.length - 1;
+    if (Array.isArray(container)) {
+      return container.toSpliced(elementIndex(container, tokens, depth, container.length), 0, value);
+    }
+    if (isJsonObject(container)) return withMember(container, tokens[depth] as string, value);
+    throw new Unresolvable(missing(container, tokens, depth));
   };
 }
 
-/** §4.2: the member or element must exist; later elements move down one. */
+/** §4.2: the member or element, which must exist, is removed; later elements move down one. */
 const removeFrom: Edit = (container, tokens) => {
-  if (Array.isArray(container))
-    return container.toSpliced(elementIndex(container, tokens, tokens.length - 1, container.length - 1), 1);
-  const object = parentObject(container, tokens);
-  memberAt(object, tokens, tokens.length - 1);
-  const members = new Map(Object.entries(object));
-  members.delete(tokens.at(-1) as string);
+  memberAt(container, tokens, tokens.length - 1);
+  const token = tokens.at(-1) as string;
+  if (Array.isArray(container)) return container.toSpliced(Number(token), 1);
+  const members = new Map(Object.entries(container as JsonObject));
+  members.delete(token);
   return Object.fromEntries(members);
 };
 
@@ -300,12 +304,6 @@ function replaceIn(value: unknown): Edit {
     memberAt(container, tokens, tokens.length - 1);
     return withMember(container, tokens.at(-1) as string, value);
   };
-}
-
-/** The container, when it is an object: an array is handled by the caller, anything else holds nothing. */
-function parentObject(container: unknown, tokens: readonly string[]): JsonObject {
-  if (isJsonObject(container)) return container;
-  throw new Unresolvable(missing(container, tokens, tokens.length - 1));
 }
 
 /**
