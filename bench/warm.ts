@@ -169,12 +169,12 @@ const unbundledUpdate = () => unbundledClient.send(new UpdateCommand(floorComman
 // Each middleware hook of the pipeline by its function's name (Middy's plugin hooks are given it). A hook not
 // listed here is measured all the same, under its own name.
 const STAGE_LABELS: Record<string, string> = {
-  errorEnvelopeBefore: 'pipeline start (error envelope)',
+  requestLogBefore: 'pipeline start (request log)',
   authenticateBefore: 'token verification (seen before: cache)',
   requireJsonBodyBefore: 'Content-Type, charset, body presence, nesting',
   httpJsonBodyParserMiddlewareBefore: 'JSON body parsing (Middy parser)',
   validateRequestBefore: 'validation (Zod, DynamoDB limits, If-Match)',
-  errorEnvelopeAfter: 'request log: scheduled (its line is written after the answer)',
+  requestLogAfter: 'request log: scheduled (its line is written after the answer)',
 };
 type Timeline = {
   /** Each hook: its name, its time, and whether it ran after the handler. */

@@ -1,6 +1,7 @@
-// PATCH /learnings/{learning_id}: the Lambda entry. The Middy pipeline, in order: error envelope (outermost),
-// authentication (401/403), JSON body (422), validation (422/413), then the use case, which makes the one
-// conditional DynamoDB UpdateItem. handler → lib/update-learning → lib/learnings-repository.
+// PATCH /learnings/{learning_id}: the Lambda entry. The Middy pipeline, in order: request log (outermost, so
+// that it sees every answer, the envelope's too), error envelope, authentication (401/403), JSON body (422),
+// validation (422/413), then the use case, which makes the one conditional DynamoDB UpdateItem.
+// handler → lib/update-learning → lib/learnings-repository.
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Principal } from '../lib/auth.ts';
@@ -15,6 +16,7 @@ import { authenticate } from './middleware/authenticate.ts';
 import { errorEnvelope } from './middleware/error-envelope.ts';
 import type { HttpEvent, HttpResult, RequestContext } from './middleware/http.ts';
 import { jsonResponse } from './middleware/http.ts';
+import { requestLog } from './middleware/request-log.ts';
 import { requireJsonBody } from './middleware/require-json-body.ts';
 import { validateRequest } from './middleware/validate-request.ts';
 
@@ -36,7 +38,16 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
     });
   const authentication = authenticate(config);
   const handler = middy<HttpEvent, HttpResult, Error, RequestContext>(options.plugin)
-    .use(errorEnvelope({ log: config.logRequests }))
+    // Outside the envelope: Middy calls onError hooks in the reverse order of use(), so the request log's
+    // runs after the envelope's and logs the answer it made.
+    .use(
+      requestLog({
+        log: config.logRequests,
+        logLevel: process.env.AWS_LAMBDA_LOG_LEVEL,
+        traceHeader: () => process.env._X_AMZN_TRACE_ID,
+      }),
+    )
+    .use(errorEnvelope())
     .use(authentication)
     .use(requireJsonBody())
     // requireJsonBody has checked the media type, charset and bytes, with the contract's answers.

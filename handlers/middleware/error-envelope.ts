@@ -1,90 +1,21 @@
-// Outermost middleware: every failure becomes the contract's {detail, error_code} envelope with its
-// status and headers, nothing escapes the handler (serverless-offline would answer an escaped exception
-// with a 200), and each request gets its one log line (lib/log.ts): every request with LOG_REQUESTS=all
-// (the default), refusals and failures with errors (the rest, their metrics only), nothing with none.
+// Every failure becomes the contract's {detail, error_code[, errors]} envelope with its status and headers:
+// nothing escapes the handler (serverless-offline would answer an escaped exception with a 200). It records
+// the error it answered on the context (answeredError), for the request log (request-log.ts), which is used
+// outside it and so runs its onError after this one.
 import type { MiddlewareObj } from '@middy/core';
-import type { RequestLogging } from '../../lib/config.ts';
-import {
-  AppError,
-  InternalServerError,
-  PreconditionFailedError,
-  ServiceUnavailableError,
-  ValidationError,
-} from '../../lib/errors.ts';
-import { createRequestLogger, traceRoot } from '../../lib/log.ts';
+import { AppError, InternalServerError, ServiceUnavailableError, ValidationError } from '../../lib/errors.ts';
 import { type HttpEvent, type HttpResult, jsonResponse, type PipelineRequest, type RequestContext } from './http.ts';
 
-// The first request of a container is its cold start.
-let coldStart = true;
-
-export function errorEnvelope(options: {
-  log: RequestLogging;
-}): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
-  const logRequest = createRequestLogger(process.env.AWS_LAMBDA_LOG_LEVEL);
-  const writeLine = (
-    request: PipelineRequest,
-    status: number,
-    outcome: string,
-    cause: unknown,
-    wasCold: boolean,
-    answeredAt: number,
-  ) => {
-    const { event, context } = request;
-    logRequest(
-      {
-        requestId: context.awsRequestId,
-        apiRequestId: event.requestContext?.requestId,
-        traceId: traceRoot(process.env._X_AMZN_TRACE_ID),
-        coldStart: wasCold,
-        learningId: event.pathParameters?.learning_id,
-        dbId: event.queryStringParameters?.db_id,
-        table: context.command?.table,
-        userId: context.principal?.userId,
-        admin: context.principal?.isAdmin,
-        status,
-        outcome,
-        version: context.version,
-        latencyMs: milliseconds(answeredAt - (context.startedAt ?? answeredAt)),
-        dynamoDbMs: context.timing?.dynamoDbMs === undefined ? undefined : milliseconds(context.timing.dynamoDbMs),
-        cause: cause instanceof Error ? { name: cause.name, message: cause.message } : undefined,
-      },
-      // Stryker disable next-line EqualityOperator: equivalent, no answer of this service has status 400
-      options.log === 'all' || status >= 400,
-    );
-  };
-  const log = (request: PipelineRequest, status: number, outcome: string, cause?: unknown) => {
-    const wasCold = coldStart;
-    coldStart = false;
-    if (options.log === 'none') return;
-    // The line is built and written once the answer is on its way, not on the caller's clock: Lambda's Node
-    // runtime sends an async handler's answer as its promise settles, then lets the event loop run before it
-    // asks for the next event (and _X_AMZN_TRACE_ID still names this invocation's trace until then).
-    setImmediate(writeLine, request, status, outcome, cause, wasCold, performance.now());
-  };
-  const errorEnvelopeBefore = (request: PipelineRequest) => {
-    request.context.startedAt = performance.now();
-  };
-  const errorEnvelopeAfter = (request: PipelineRequest) => {
-    // Only answers the handler gave reach here: its one answer, a 200 with the outcome set.
-    // Stryker disable next-line StringLiteral: never used, the handler sets the outcome of every answer
-    log(request, 200, request.context.outcome ?? 'updated');
-  };
+export function errorEnvelope(): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
   const errorEnvelopeOnError = (request: PipelineRequest) => {
     const error = toAppError(request.error);
     const body: Record<string, unknown> = { detail: error.message, error_code: error.errorCode };
     if (error instanceof ValidationError && error.errors.length > 0) body.errors = error.errors;
     request.response = jsonResponse(error.statusCode, body, { ...error.headers });
-    // Stryker disable next-line ConditionalExpression: equivalent, only a success sets context.version, so any other error logs no version either way
-    if (error instanceof PreconditionFailedError) request.context.version = error.version;
-    log(
-      request,
-      error.statusCode,
-      error.errorCode,
-      error.statusCode >= 500 ? (error.cause ?? request.error) : undefined,
-    );
+    request.context.answeredError = error;
   };
-  // Named hooks: Middy's plugin hooks (and a profiler) tell the stages apart by these names.
-  return { before: errorEnvelopeBefore, after: errorEnvelopeAfter, onError: errorEnvelopeOnError };
+  // A named hook: Middy's plugin hooks (and a profiler) tell the stages apart by their names.
+  return { onError: errorEnvelopeOnError };
 }
 
 interface MiddyHttpError extends Error {
@@ -114,8 +45,4 @@ function toAppError(error: unknown): AppError {
 function isMiddyBodyParserError(error: unknown): error is MiddyHttpError {
   // Stryker disable next-line ConditionalExpression: equivalent, nothing this pipeline throws that is not an Error has a cause.package
   return error instanceof Error && (error as MiddyHttpError).cause?.package === '@middy/http-json-body-parser';
-}
-
-function milliseconds(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }

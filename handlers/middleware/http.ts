@@ -3,6 +3,7 @@
 import type { Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Principal } from '../../lib/auth.ts';
+import type { AppError } from '../../lib/errors.ts';
 import type { DynamoDbTiming } from '../../lib/learnings-repository.ts';
 import type { BodyFormat, UpdateLearningCommand } from '../../lib/update-learning.ts';
 
@@ -34,6 +35,8 @@ export interface RequestContext extends Context {
   version?: number;
   /** Time spent in DynamoDB calls, added up by the repository, for the request log. */
   timing?: DynamoDbTiming;
+  /** Set by errorEnvelope: the error its answer is made of, for the request log. */
+  answeredError?: AppError;
 }
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;

@@ -37,7 +37,7 @@ function recordedHandler() {
 const around = (...names: string[]) => names.flatMap((name) => [name, `/${name}`]);
 
 describe("Middy's plugin hooks", () => {
-  it('a 200: five steps before the handler (envelope, token, body, parser, validation), one after (log)', async () => {
+  it('a 200: five steps before the handler (log start, token, body, parser, validation), one after (log)', async () => {
     const item = { learning_id: 'lrn_1', user_id: 'alice', content: { b: 2 }, etag_version: 1 };
     dynamoDb.on(UpdateCommand).resolves({ Attributes: item });
     const { handler, hooks } = recordedHandler();
@@ -50,7 +50,7 @@ describe("Middy's plugin hooks", () => {
     expect(hooks).toEqual([
       'start',
       ...around(
-        'errorEnvelopeBefore',
+        'requestLogBefore',
         'authenticateBefore',
         'requireJsonBodyBefore',
         'httpJsonBodyParserMiddlewareBefore',
@@ -58,23 +58,23 @@ describe("Middy's plugin hooks", () => {
       ),
       'handler',
       '/handler',
-      ...around('errorEnvelopeAfter'),
+      ...around('requestLogAfter'),
       'end',
     ]);
   });
 
-  it('a 401 stops at the token: no handler, and the envelope answers', async () => {
+  it('a 401 stops at the token: no handler, the envelope answers, then the request log', async () => {
     const { handler, hooks } = recordedHandler();
     const result = (await handler(httpEvent({ learningId: 'lrn_1', body: { content: {} } }), lambdaContext())) as {
       statusCode: number;
     };
     expect(result.statusCode).toBe(401);
-    // The token's hook throws, so only the error envelope's onError closes.
+    // The token's hook throws, so only the onError hooks close: the error envelope's, then the request log's.
     expect(hooks).toEqual([
       'start',
-      ...around('errorEnvelopeBefore'),
+      ...around('requestLogBefore'),
       'authenticateBefore',
-      ...around('errorEnvelopeOnError'),
+      ...around('errorEnvelopeOnError', 'requestLogOnError'),
       'end',
     ]);
     expect(dynamoDb.calls()).toHaveLength(0);
