@@ -20,6 +20,8 @@ export abstract class AppError extends Error {
   abstract readonly statusCode: number;
   abstract readonly errorCode: ErrorCode;
   readonly headers: Readonly<Record<string, string>> = {};
+  /** The record's current version, when the answer names it (412). */
+  readonly version: number | undefined;
 }
 
 export class UnauthenticatedError extends AppError {
@@ -55,8 +57,7 @@ export class PreconditionFailedError extends AppError {
   readonly errorCode = 'PRECONDITION_FAILED';
   override readonly headers: Readonly<Record<string, string>>;
 
-  /** The record's current version. */
-  readonly version: number;
+  override readonly version: number;
 
   constructor(currentEntityTag: string, version: number) {
     super('The learning has changed since the version named in If-Match');
