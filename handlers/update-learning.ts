@@ -33,7 +33,7 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
     });
   const authentication = authenticate(config);
   const handler = middy<HttpEvent, HttpResult, Error, RequestContext>(options.plugin)
-    .use(errorEnvelope({ log: config.logRequests }))
+    .use(errorEnvelope({ log: config.logRequests, logLevel: config.logLevel }))
     .use(authentication)
     .use(requireJsonBody())
     // requireJsonBody has checked the media type, charset and bytes, with the contract's answers.

@@ -159,7 +159,7 @@ function cachedKeyImports(
   const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
   const importKey = (algorithm: JwtAlgorithm): Promise<webcrypto.CryptoKey> =>
     keySource.kind === 'secret'
-      ? // With a secret, every configured algorithm is an HS* one (lib/config.ts refuses a mix).
+      ? // With a secret, every configured algorithm is an HS* one (lib/config/keys.ts refuses a mix).
         crypto.subtle.importKey(
           'raw',
           keySource.secret,
@@ -224,8 +224,8 @@ export function principalFromClaims(claims: JWTPayload, jwt: JwtConfig, authoriz
 
 /**
  * The claim named exactly `name`, or else the value at that dotted path through nested objects' own
- * properties (`realm_access.roles`), never into a string or an array. lib/config.ts refuses paths through
- * `__proto__`, `constructor` and `prototype`.
+ * properties (`realm_access.roles`), never into a string or an array. The configuration
+ * (lib/config/environment.ts) refuses paths through `__proto__`, `constructor` and `prototype`.
  */
 function claimValue(claims: JWTPayload, name: string): unknown {
   if (Object.hasOwn(claims, name)) return claims[name];

@@ -3,7 +3,7 @@
 // with a 200), and each request gets its one log line (lib/log.ts): every request with LOG_REQUESTS=all
 // (the default), refusals and failures with errors (the rest, their metrics only), nothing with none.
 import type { MiddlewareObj } from '@middy/core';
-import type { RequestLogging } from '../../lib/config.ts';
+import { invocationTraceHeader, type RequestLogging } from '../../lib/config.ts';
 import {
   AppError,
   InternalServerError,
@@ -19,8 +19,10 @@ let coldStart = true;
 
 export function errorEnvelope(options: {
   log: RequestLogging;
+  /** Lambda's application log level (config.logLevel). */
+  logLevel: string | undefined;
 }): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
-  const logRequest = createRequestLogger(process.env.AWS_LAMBDA_LOG_LEVEL);
+  const logRequest = createRequestLogger(options.logLevel);
   const writeLine = (
     request: PipelineRequest,
     status: number,
@@ -34,7 +36,7 @@ export function errorEnvelope(options: {
       {
         requestId: context.awsRequestId,
         apiRequestId: event.requestContext?.requestId,
-        traceId: traceRoot(process.env._X_AMZN_TRACE_ID),
+        traceId: traceRoot(invocationTraceHeader()),
         coldStart: wasCold,
         learningId: event.pathParameters?.learning_id,
         dbId: event.queryStringParameters?.db_id,
