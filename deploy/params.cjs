@@ -1,6 +1,6 @@
-// Reading serverless.yml params in the deploy/ resolvers, with the function's own rules (lib/config.ts):
-// booleans true or false in any case, anything else refused at packaging; lists comma-separated, blanks
-// dropped.
+// Reading serverless.yml params in the deploy/ resolvers, with the function's own rules
+// (lib/config/environment.ts): booleans true or false in any case, anything else refused at packaging;
+// lists comma-separated, blanks dropped.
 module.exports.booleanParam = async (resolveVariable, name) => {
   const value = String(await resolveVariable(`param:${name}`))
     .trim()

@@ -5,7 +5,7 @@
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Principal } from '../lib/auth.ts';
-import { type Config, loadConfig } from '../lib/config.ts';
+import { type Config, invocationTraceHeader, loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
 import { MAX_NESTING_DEPTH } from '../lib/dynamodb-values.ts';
 import { InternalServerError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from '../lib/errors.ts';
@@ -43,8 +43,8 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
     .use(
       requestLog({
         log: config.logRequests,
-        logLevel: process.env.AWS_LAMBDA_LOG_LEVEL,
-        traceHeader: () => process.env._X_AMZN_TRACE_ID,
+        logLevel: config.logLevel,
+        traceHeader: invocationTraceHeader,
       }),
     )
     .use(errorEnvelope())

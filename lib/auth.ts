@@ -155,7 +155,7 @@ function importedKeys(
   const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
   const importKey = (algorithm: JwtAlgorithm): Promise<webcrypto.CryptoKey> =>
     keySource.kind === 'secret'
-      ? // With a secret, every configured algorithm is an HS* one (lib/config.ts refuses a mix). Not
+      ? // With a secret, every configured algorithm is an HS* one (lib/config/keys.ts refuses a mix). Not
         // extractable: nothing can read the secret back out of the key.
         crypto.subtle.importKey(
           'raw',
@@ -210,8 +210,8 @@ export function principalFromClaims(claims: JWTPayload, jwt: JwtConfig, authoriz
 
 /**
  * The claim named exactly `name`, or else the value at that dotted path through nested objects' own
- * properties (`realm_access.roles`), never into a string or an array. lib/config.ts refuses paths through
- * `__proto__`, `constructor` and `prototype`.
+ * properties (`realm_access.roles`), never into a string or an array. The configuration
+ * (lib/config/environment.ts) refuses paths through `__proto__`, `constructor` and `prototype`.
  */
 function claimValue(claims: JWTPayload, name: string): unknown {
   if (Object.hasOwn(claims, name)) return claims[name];

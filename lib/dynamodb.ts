@@ -65,17 +65,14 @@ export function createDocumentClient(config: DynamoDbConfig): DynamoDBDocumentCl
       // Without it the SDK only logs a warning and keeps waiting on a DynamoDB that does not answer.
       throwOnRequestTimeout: true,
     },
-    // Stryker disable next-line ConditionalExpression: equivalent, Lambda sets AWS_ACCESS_KEY_ID, so only an undefined endpoint is added
+    // Stryker disable next-line ConditionalExpression: equivalent, without an endpoint localCredentials is false, so only an undefined endpoint is added
     ...(config.endpoint === undefined
       ? {}
       : {
           endpoint: config.endpoint,
-          // A local DynamoDB accepts any credentials; real ones, when set, are used as usual.
-          // Stryker disable ConditionalExpression,StringLiteral: equivalent, as said
-          ...(process.env.AWS_ACCESS_KEY_ID === undefined
-            ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-            : {}),
-          // Stryker restore ConditionalExpression,StringLiteral
+          // A local DynamoDB accepts any credentials: stand-ins unless real ones are set (localCredentials).
+          // Stryker disable next-line StringLiteral: equivalent, as said
+          ...(config.localCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
         }),
   });
   noteAttemptsWithoutAnswer(client);

@@ -344,17 +344,11 @@ describe('the request log', () => {
   });
 
   it("Lambda's application log level applies: below it, a request keeps only its metrics", async () => {
-    process.env.AWS_LAMBDA_LOG_LEVEL = 'WARN';
-    let lines: Record<string, unknown>[] = [];
-    try {
-      lines = await requestLogLines(async () => {
-        const logged = harness.withEnv({ LOG_REQUESTS: 'all' });
-        await logged.invoke({ learningId: id, token: alice, body: { content: { n: 2 } } });
-        await logged.invoke({ learningId: id, token: `${alice}x`, body: { content: {} } });
-      });
-    } finally {
-      delete process.env.AWS_LAMBDA_LOG_LEVEL;
-    }
+    const lines = await requestLogLines(async () => {
+      const logged = harness.withEnv({ LOG_REQUESTS: 'all', AWS_LAMBDA_LOG_LEVEL: 'WARN' });
+      await logged.invoke({ learningId: id, token: alice, body: { content: { n: 2 } } });
+      await logged.invoke({ learningId: id, token: `${alice}x`, body: { content: {} } });
+    });
     expect(lines.map((line) => [line.message, line.level])).toEqual([
       ['update_learning_metrics', 'INFO'],
       ['update_learning', 'WARN'],

@@ -3,9 +3,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { parse } from 'yaml';
-import { ConfigError, ENVIRONMENT, loadConfig, namesKeySource } from '../../lib/config.ts';
+import { readEnvironment } from '../../lib/config/environment.ts';
+import { ConfigError, ENVIRONMENT, invocationTraceHeader, loadConfig, namesKeySource } from '../../lib/config.ts';
 
 const SECRET = 'x'.repeat(32);
 const base = { JWT_ALGORITHMS: 'HS256', JWT_VERIFICATION_KEY: SECRET };
@@ -127,6 +128,42 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, LOG_REQUESTS: 'false' }).logRequests).toBe('none');
     expect(loadConfig({ ...base, LOG_REQUESTS: 'true' }).logRequests).toBe('all');
     expect(loadConfig({ ...base, LOG_REQUESTS: 'all' }).logRequests).toBe('all');
+  });
+
+  it("gives a local endpoint stand-in credentials unless AWS_ACCESS_KEY_ID is set, and passes Lambda's log level on", () => {
+    const endpoint = 'http://127.0.0.1:8000';
+    expect(loadConfig({ ...base, DYNAMODB_ENDPOINT: endpoint }).dynamoDb.localCredentials).toBe(true);
+    expect(
+      loadConfig({ ...base, DYNAMODB_ENDPOINT: endpoint, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' }).dynamoDb.localCredentials,
+    ).toBe(false);
+    expect(loadConfig(base).dynamoDb.localCredentials).toBe(false);
+    expect(loadConfig({ ...base, AWS_LAMBDA_LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
+    expect(loadConfig(base).logLevel).toBeUndefined();
+  });
+
+  it('reads the trace header at each call, not once', () => {
+    const before = process.env._X_AMZN_TRACE_ID;
+    try {
+      process.env._X_AMZN_TRACE_ID = 'Root=1-a';
+      expect(invocationTraceHeader()).toBe('Root=1-a');
+      process.env._X_AMZN_TRACE_ID = 'Root=1-b';
+      expect(invocationTraceHeader()).toBe('Root=1-b');
+    } finally {
+      if (before === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = before;
+    }
+  });
+
+  it('gives every variable with a default a value, typed without undefined; the others may be undefined', () => {
+    const settings = readEnvironment({});
+    const defaulted = Object.entries(ENVIRONMENT).filter(([, declaration]) => declaration.default !== undefined);
+    expect(Object.keys(settings)).toEqual(defaulted.map(([name]) => name));
+    expectTypeOf(settings.LEARNINGS_TABLE).toEqualTypeOf<string>();
+    expectTypeOf(settings.JWT_LEEWAY_SECONDS).toEqualTypeOf<number>();
+    expectTypeOf(settings.JWT_SCOPES_CLAIM).toEqualTypeOf<string[]>();
+    expectTypeOf(settings.LOG_REQUESTS).toEqualTypeOf<'all' | 'errors' | 'none'>();
+    expectTypeOf(settings.JWT_ISSUER).toEqualTypeOf<string | undefined>();
+    expectTypeOf(settings.DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE).toEqualTypeOf<boolean | undefined>();
   });
 
   it('applies the documented defaults', () => {

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 const readme = readFileSync('README.md', 'utf8');
 
 describe('the README', () => {
-  it('is at most 14 KB and opens with npm ci && npm start, then npm ci && npm test', () => {
-    expect(statSync('README.md').size).toBeLessThanOrEqual(14 * 1024);
+  it('is at most 14,000 bytes and opens with npm ci && npm start, then npm ci && npm test', () => {
+    expect(statSync('README.md').size).toBeLessThanOrEqual(14_000);
     const commands = /```sh\n(.*)\n(.*)\n```/.exec(readme);
     expect(commands?.[1]).toMatch(/^npm ci && npm start /);
     expect(commands?.[2]).toMatch(/^npm ci && npm test /);
