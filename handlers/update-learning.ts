@@ -1,16 +1,14 @@
 // PATCH /learnings/{learning_id}: the Lambda entry. The Middy pipeline, in order: request log (outermost, so
 // that it sees every answer, the envelope's too), error envelope, authentication (401/403), JSON body (422),
 // validation (422/413), then the use case, which makes the one conditional DynamoDB UpdateItem.
-// handler → lib/update-learning → lib/learnings-repository.
+// handler → lib/update-learning → lib/write/engine → lib/learnings-repository (docs/write-path.md).
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Principal } from '../lib/auth.ts';
 import { type Config, invocationTraceHeader, loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
-import { MAX_NESTING_DEPTH } from '../lib/dynamodb-values.ts';
-import { InternalServerError, PayloadTooLargeError, ServiceUnavailableError, ValidationError } from '../lib/errors.ts';
 import { toLearningResponse } from '../lib/learning.ts';
-import { LearningsRepository, StorageError } from '../lib/learnings-repository.ts';
+import { LearningsRepository } from '../lib/learnings-repository.ts';
 import { type BodyFormat, type UpdateLearningCommand, updateLearning } from '../lib/update-learning.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { errorEnvelope } from './middleware/error-envelope.ts';
@@ -61,7 +59,7 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
       // deadline, aborting cannot undo a write that already reached DynamoDB, and the client's own
       // deadlines end a hung call long before that timeout.
       context.timing = {};
-      const result = await updateLearning(learnings, principal, command, context.timing).catch(answerStorageError);
+      const result = await updateLearning(learnings, principal, command, context.timing);
       context.outcome = result.written ? WRITTEN[command.format] : 'unchanged';
       context.version = result.version;
       return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
@@ -72,23 +70,6 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
 
 /** The log's and metrics' outcome of a write, by body format. */
 const WRITTEN: Record<BodyFormat, string> = { whole: 'updated', 'merge-patch': 'merged' };
-
-/** The contract's answer to a storage failure; any other error passes as it is. */
-function answerStorageError(error: unknown): never {
-  if (!(error instanceof StorageError)) throw error;
-  switch (error.reason) {
-    case 'unavailable':
-      throw new ServiceUnavailableError({ cause: error.cause });
-    case 'item-too-large':
-      throw new PayloadTooLargeError('The updated learning would exceed the maximum item size of 400 KB');
-    case 'nested-too-deep':
-      throw new ValidationError(
-        `The learning would be nested more than ${MAX_NESTING_DEPTH} levels deep, which DynamoDB refuses`,
-      );
-    default:
-      throw new InternalServerError({ cause: error.cause });
-  }
-}
 
 export const handler = createUpdateLearningHandler(loadConfig(process.env));
 

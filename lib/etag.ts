@@ -22,19 +22,20 @@ const OPAQUE_TAG = /"[\x21\x23-\x7e\x80-\xff]*"/y;
 const OWS = /[ \t]/;
 const OWS_OR_COMMA = /[ \t,]/;
 
-/** The database and table a record lives in, as one key. */
+/**
+ * The database and table a record lives in, as its entity tags name them: a short hash, so that a tag
+ * reveals no table name. lib/tables.ts computes it once per configured table.
+ */
 export function etagScope(dbId: string | undefined, table: string): string {
   // Every tag handed out holds a hash of this text: changing it would make them all stale.
-  return `${dbId ?? ''}/${table}`;
-}
-
-// Hashed for each tag rather than remembered: a hash of text this short costs next to nothing per request.
-function scopeHash(scope: string): string {
-  return createHash('sha256').update(scope).digest('base64url').slice(0, 10);
+  return createHash('sha256')
+    .update(`${dbId ?? ''}/${table}`)
+    .digest('base64url')
+    .slice(0, 10);
 }
 
 export function entityTag(scope: string, version: number): string {
-  return `"${version}.${scopeHash(scope)}"`;
+  return `"${version}.${scope}"`;
 }
 
 /** Whether a record at `version` meets the preconditions. */
@@ -76,7 +77,6 @@ function versionsListed(header: string, name: string, weakToo: boolean, scope: s
     new ValidationError(`${name} must be * or a list of entity tags`, [
       { path: `header.${name.toLowerCase()}`, message: 'malformed' },
     ]);
-  const hash = scopeHash(scope);
   const versions = new Set<number>();
   let listed = 0;
   let position = 0;
@@ -94,7 +94,7 @@ function versionsListed(header: string, name: string, weakToo: boolean, scope: s
     position = OPAQUE_TAG.lastIndex;
     const dot = tag.lastIndexOf('.');
     const version = tag.slice(1, dot);
-    if ((!weak || weakToo) && tag.slice(dot + 1, -1) === hash && /^(?:0|[1-9][0-9]{0,14})$/.test(version)) {
+    if ((!weak || weakToo) && tag.slice(dot + 1, -1) === scope && /^(?:0|[1-9][0-9]{0,14})$/.test(version)) {
       versions.add(Number(version));
     }
     skip(OWS);

@@ -1,9 +1,17 @@
-// Every failure becomes the contract's {detail, error_code[, errors]} envelope with its status and headers:
+// Every failure becomes the contract's {detail, error_code[, errors]} envelope (a failed DynamoDB call too) with its status and headers:
 // nothing escapes the handler (serverless-offline would answer an escaped exception with a 200). It records
 // the error it answered on the context (answeredError), for the request log (request-log.ts), which is used
 // outside it and so runs its onError after this one.
 import type { MiddlewareObj } from '@middy/core';
-import { AppError, InternalServerError, ServiceUnavailableError, ValidationError } from '../../lib/errors.ts';
+import { MAX_NESTING_DEPTH } from '../../lib/dynamodb-values.ts';
+import {
+  AppError,
+  InternalServerError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../../lib/errors.ts';
+import { StorageError } from '../../lib/learnings-repository.ts';
 import { type HttpEvent, type HttpResult, jsonResponse, type PipelineRequest, type RequestContext } from './http.ts';
 
 export function errorEnvelope(): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
@@ -25,6 +33,7 @@ interface MiddyHttpError extends Error {
 
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (error instanceof StorageError) return storageFailure(error);
   if (isMiddyBodyParserError(error)) {
     // The parser refuses __proto__ itself; its other refusals are all malformed JSON (it checks no media
     // type: requireJsonBody did).
@@ -44,4 +53,20 @@ function toAppError(error: unknown): AppError {
 function isMiddyBodyParserError(error: unknown): error is MiddyHttpError {
   // Object() reads a missing cause, or a thrown value that is no object, as an object without properties.
   return Object(Object(error).cause).package === '@middy/http-json-body-parser';
+}
+
+/** The contract's answer to a failed DynamoDB call. */
+function storageFailure(error: StorageError): AppError {
+  switch (error.reason) {
+    case 'unavailable':
+      return new ServiceUnavailableError({ cause: error.cause });
+    case 'item-too-large':
+      return new PayloadTooLargeError('The updated learning would exceed the maximum item size of 400 KB');
+    case 'nested-too-deep':
+      return new ValidationError(
+        `The learning would be nested more than ${MAX_NESTING_DEPTH} levels deep, which DynamoDB refuses`,
+      );
+    default:
+      return new InternalServerError({ cause: error.cause });
+  }
 }

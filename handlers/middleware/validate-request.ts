@@ -4,10 +4,10 @@ import type { MiddlewareObj } from '@middy/core';
 import type { Config } from '../../lib/config.ts';
 import { attributeSize, bodyValues, MAX_ITEM_BYTES } from '../../lib/dynamodb-values.ts';
 import { PayloadTooLargeError } from '../../lib/errors.ts';
-import { etagScope, parsePreconditions } from '../../lib/etag.ts';
+import { parsePreconditions } from '../../lib/etag.ts';
 import type { LearningChanges } from '../../lib/learning.ts';
 import { parseOrThrow, updateLearningRequestSchema } from '../../lib/schemas.ts';
-import { resolveTable } from '../../lib/tables.ts';
+import { tableResolver } from '../../lib/tables.ts';
 import type { BodyFormat } from '../../lib/update-learning.ts';
 import { mergedChanges } from '../../lib/write/merge-patch.ts';
 import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
@@ -17,6 +17,7 @@ import { type HttpEvent, type HttpResult, header, type PipelineRequest, type Req
 const UPDATED_AT_BYTES = attributeSize('updated_at', 1_999_999_999);
 
 export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
+  const resolveTable = tableResolver(config);
   const validateRequestBefore = (request: PipelineRequest) => {
     const { event, context } = request;
     // requireJsonBody, which runs first, kept the text.
@@ -51,8 +52,7 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
         );
       }
     }
-    const table = resolveTable(config, query.db_id, query.table);
-    const scope = etagScope(query.db_id, table);
+    const { table, scope } = resolveTable(query.db_id, query.table);
     context.command = {
       table,
       scope,
