@@ -17,12 +17,12 @@ export function isJsonObject(value: unknown): value is JsonObject {
 export function mapJsonLeaves(value: unknown, leaf: (value: unknown) => unknown): unknown {
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
-    value.forEach((element, index) => {
-      const mapped = mapJsonLeaves(element, leaf);
-      if (mapped === element) return;
+    for (let index = 0; index < value.length; index++) {
+      const mapped = mapJsonLeaves(value[index], leaf);
+      if (mapped === value[index]) continue;
       copy ??= [...value];
       copy[index] = mapped;
-    });
+    }
     return copy ?? value;
   }
   if (!isJsonObject(value)) return leaf(value);
