@@ -92,6 +92,7 @@ const floorCommand = (extras: Partial<WriteAttempt> = {}) =>
       now: Math.floor(Date.now() / 1000),
       preconditions: undefined,
       writeId: undefined,
+      writesOnce: false,
       ...extras,
     }) as UpdateCommands
   ).command;

@@ -8,7 +8,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { VERSION_ATTRIBUTE } from '../../lib/service-attributes.ts';
+import { versionOf } from '../../lib/service-attributes.ts';
 import { type ChaosEvent, mapOf, type StoredState } from './history.ts';
 import type { Draw } from './random.ts';
 
@@ -100,7 +100,7 @@ export class SoakRecords {
         Item === undefined
           ? undefined
           : {
-              version: typeof Item[VERSION_ATTRIBUTE] === 'number' ? Item[VERSION_ATTRIBUTE] : 0,
+              version: versionOf(Item),
               nonce: (Item.content as { nonce?: string } | undefined)?.nonce,
               keys: mapOf((Item.content as { m?: unknown } | undefined)?.m),
             },

@@ -76,8 +76,9 @@ function plan(options: Partial<WritePlan> & { pathsWork?: boolean; tooLarge?: bo
     retries: false,
     holdsThisWrite: () => false,
     writeId: undefined,
+    writesOnce: false,
     ...options,
-  };
+  } as WritePlan;
   return { writePlan, seen, computedFrom };
 }
 
