@@ -124,10 +124,10 @@ function parsePointer(text: unknown, name: 'path' | 'from'): JsonPointer | strin
   if (BAD_ESCAPE.test(text)) return `${name} has a '~' not followed by 0 or 1 (RFC 6901 §3)`;
   const tokens = text === '' ? [] : text.slice(1).split('/');
   const pointer = { text, tokens: tokens.map((token) => token.replaceAll('~1', '/').replaceAll('~0', '~')) };
-  const forbidden = pointer.tokens.find((token) => FORBIDDEN_KEYS.has(token));
-  if (forbidden !== undefined) return `${name} names the key '${forbidden}', which is not allowed`;
   const [field = ''] = pointer.tokens;
-  if (FIELDS.has(field) && pointer.tokens.length > 0) return pointer;
+  const forbidden = pointer.tokens.find((token) => FORBIDDEN_KEYS.has(token));
+  if (FIELDS.has(field) && forbidden !== undefined) return `${name} names the key '${forbidden}', which is not allowed`;
+  if (FIELDS.has(field)) return pointer;
   return IDENTITY_FIELDS.has(field)
     ? `Field '${field}' is immutable: only content and metadata can be updated`
     : `Unknown field '${field}': only content and metadata can be updated`;
