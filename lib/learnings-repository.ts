@@ -134,15 +134,18 @@ const UNAVAILABLE_ERROR_CODES = new Set([
 ]);
 const ITEM_TOO_LARGE = /item size .*exceeded the maximum allowed size/i;
 const NESTED_TOO_DEEP = /nesting levels have exceeded supported limits/i;
+// A document path that does not match the item ("The document path provided in the update expression is
+// invalid for update"), or two that read one value as a list and as a map ("Two document paths conflict").
+const INVALID_PATH = /document path provided in the update expression is invalid|two document paths/i;
 
 /**
  * Why a DynamoDB call failed, in the storage's own terms: `unavailable` (throttled, out of reach, no answer
  * in time: worth a retry later), `item-too-large` (over DynamoDB's 400 KB), `nested-too-deep` (past its
- * nesting limit), or `failed` (anything else).
+ * nesting limit), `invalid-path` (a document path the item does not have; nothing written), or `failed`.
  */
 export class StorageError extends Error {
   override readonly name = 'StorageError';
-  readonly reason: 'unavailable' | 'item-too-large' | 'nested-too-deep' | 'failed';
+  readonly reason: 'unavailable' | 'item-too-large' | 'nested-too-deep' | 'invalid-path' | 'failed';
 
   constructor(reason: StorageError['reason'], cause: unknown) {
     super(`DynamoDB call failed: ${reason}`, { cause });
@@ -171,5 +174,6 @@ function failureReason(error: unknown): StorageError['reason'] {
   }
   if (name !== 'ValidationException') return 'failed';
   if (ITEM_TOO_LARGE.test(String(message))) return 'item-too-large';
+  if (INVALID_PATH.test(String(message))) return 'invalid-path';
   return NESTED_TOO_DEEP.test(String(message)) ? 'nested-too-deep' : 'failed';
 }

@@ -8,7 +8,7 @@ import type { Principal } from '../auth.ts';
 import { ConflictError, LearningNotFoundError, PreconditionFailedError, ServiceUnavailableError } from '../errors.ts';
 import { entityTag, type Preconditions, preconditionsHold } from '../etag.ts';
 import type { LearningChanges, StoredLearning } from '../learning.ts';
-import type { DynamoDbTiming, LearningStore, UpdateOutcome } from '../learnings-repository.ts';
+import { type DynamoDbTiming, type LearningStore, StorageError, type UpdateOutcome } from '../learnings-repository.ts';
 import { refusalOf } from '../ownership.ts';
 import { versionOf } from '../service-attributes.ts';
 import type { UpdateExpression } from './expression.ts';
@@ -89,7 +89,17 @@ export async function executeWrite(
       // Whole values are one short action per field: they always fit in one expression.
       commands = updateCommands(attempt) as UpdateCommands;
     }
-    const outcome = await repository.update(commands, timing);
+    let outcome: UpdateOutcome;
+    try {
+      outcome = await repository.update(commands, timing);
+    } catch (error) {
+      // Paths that assumed the record's shape can name a value by a path that does not match it (an index
+      // into a map), which DynamoDB may refuse as invalid before it checks the condition. Nothing was
+      // written: read the record, and write knowing its shape.
+      if (!(error instanceof StorageError && error.reason === 'invalid-path' && stored === undefined)) throw error;
+      stored = await readLearning(repository, request, timing);
+      continue;
+    }
     if (outcome.updated) return outcome.item;
     const { verdict, item } = classify(outcome, attempt, request, plan);
     if (verdict === 'this-write') return item;

@@ -54,10 +54,10 @@ interface DocumentPath {
   text: string;
   /** The path of the list or map that holds the last token; undefined for a field itself. */
   parent: DocumentPath | undefined;
-  /** The last token names a list element (an index), rather than a map member. */
-  element: boolean;
   /** The pointer's tokens, to tell which operations touch the same values. */
   tokens: readonly string[];
+  /** For each token, whether it names a list element (an index or '-') rather than a map member. */
+  elements: readonly boolean[];
 }
 
 /**
@@ -67,28 +67,44 @@ interface DocumentPath {
  * which one UpdateItem cannot show it.
  */
 function jsonPatchPaths(operations: readonly JsonPatchOperation[], expression: UpdateExpression): boolean {
-  const written: (readonly string[])[] = [];
+  const written: DocumentPath[] = [];
   for (const operation of operations) {
     if (operation.op === 'move' || operation.op === 'copy') return false;
     const path = documentPath(operation.path.tokens, expression);
-    if (path === undefined) return false;
+    // '-' names the end of a list only for add (RFC 6902 §4.1); on a map it is a member's name.
+    if (path === undefined || (path.tokens.at(-1) === '-' && operation.op !== 'add')) return false;
     if (written.some((earlier) => dependsOn(path, earlier))) return false;
     if (!addOperation(operation, path, expression)) return false;
-    if (operation.op !== 'test') written.push(path.element ? path.tokens.slice(0, -1) : path.tokens);
+    if (operation.op !== 'test') written.push(path);
   }
   return true;
 }
 
-/** Whether an operation at `path` meets a path an earlier one wrote (or the list it wrote into). */
-function dependsOn(path: DocumentPath, written: readonly string[]): boolean {
-  const shorter = Math.min(path.tokens.length, written.length);
-  return path.tokens.slice(0, shorter).every((token, index) => token === written[index]);
+/**
+ * Whether an operation at `path` depends on an earlier write at `written`: it meets that path, or the list
+ * that write changed; or the two read one value, one as a list and one as a map, which DynamoDB refuses in
+ * one update expression ("Two document paths conflict").
+ */
+function dependsOn(path: DocumentPath, written: DocumentPath): boolean {
+  // A write into a list (an element, or '-') changes the whole list: its path is the list's.
+  const writtenTokens = written.elements.at(-1) === true ? written.tokens.slice(0, -1) : written.tokens;
+  for (let index = 0; index < Math.min(path.tokens.length, writtenTokens.length); index++) {
+    if (path.tokens[index] !== writtenTokens[index]) return path.elements[index] !== written.elements[index];
+  }
+  return true;
 }
 
 /** The operation's action or condition; false when it has none that means the same. */
 function addOperation(operation: JsonPatchOperation, path: DocumentPath, expression: UpdateExpression): boolean {
   const { parent } = path;
   const last = path.tokens.at(-1);
+  // The path reads its last token as an index or a member name: the parent must be a list or a map to match.
+  // A failed condition is checked before any action (on a path that does not match, an action would be
+  // an error rather than a refusal), and the stored item then shows what is there.
+  if (parent !== undefined) {
+    const type = path.elements.at(-1) === true ? expression.value('list', 'L') : expression.value('map', 'M');
+    expression.condition(`attribute_type(${parent.text}, ${type})`);
+  }
   switch (operation.op) {
     case 'test':
       return addTest(path.text, operation.value, expression);
@@ -99,13 +115,11 @@ function addOperation(operation: JsonPatchOperation, path: DocumentPath, express
       }
       if (last === '-') {
         // RFC 6902 §4.1: '-' appends to the array; DynamoDB's list_append adds to the list as it is then.
-        expression.condition(`attribute_type(${parent.text}, ${expression.value('list', 'L')})`);
         expression.set(parent.text, `list_append(${parent.text}, ${expression.dataValue([operation.value])})`, 1);
         return true;
       }
       // An insert before an element moves the ones after it: that takes the stored item.
-      if (path.element) return false;
-      expression.condition(`attribute_type(${parent.text}, ${expression.value('map', 'M')})`);
+      if (path.elements.at(-1) === true) return false;
       expression.set(path.text, expression.dataValue(operation.value));
       return true;
     case 'replace':
@@ -141,24 +155,26 @@ function addTest(path: string, value: unknown, expression: UpdateExpression): bo
  * holds such a key, the operation's condition fails and the stored item is patched instead.
  */
 function documentPath(tokens: readonly string[], expression: UpdateExpression): DocumentPath | undefined {
-  const [field, ...rest] = tokens;
-  let path: DocumentPath = {
-    text: expression.name(field as string),
-    parent: undefined,
-    element: false,
-    tokens: [field as string],
-  };
+  const [field, ...rest] = tokens as [string, ...string[]];
+  let path: DocumentPath = { text: expression.name(field), parent: undefined, tokens: [field], elements: [false] };
   for (const [index, token] of rest.entries()) {
-    const done = path.tokens.concat(token);
+    const parent = path;
+    const step = (text: string, element: boolean): DocumentPath => ({
+      text,
+      parent,
+      tokens: [...parent.tokens, token],
+      elements: [...parent.elements, element],
+    });
     if (token === '-') {
+      // The end of a list, for an append: list_append writes the parent, never this path.
       if (index !== rest.length - 1) return undefined;
-      path = { text: `${path.text}[-]`, parent: path, element: true, tokens: done };
+      path = step(`${parent.text}[-]`, true);
     } else if (ARRAY_INDEX.test(token) && token.length < 10) {
-      path = { text: `${path.text}[${token}]`, parent: path, element: true, tokens: done };
+      path = step(`${parent.text}[${token}]`, true);
     } else {
       const bytes = Buffer.byteLength(token);
       if (bytes === 0 || bytes > MAX_PATH_KEY_BYTES) return undefined;
-      path = { text: `${path.text}.${expression.key(token)}`, parent: path, element: false, tokens: done };
+      path = step(`${parent.text}.${expression.key(token)}`, false);
     }
   }
   return path;

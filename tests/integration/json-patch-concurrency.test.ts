@@ -42,7 +42,7 @@ describe('many agents on one list', () => {
     expect(versions).toEqual(agents.map((_, index) => index + 1));
     expect(harness.dynamoDbCalls().filter((call) => call === 'UpdateCommand')).toHaveLength(40);
     expect(harness.dynamoDbCalls().filter((call) => call !== 'UpdateCommand')).toEqual([]);
-    const { memories } = (await harness.get(id))?.content as { memories: Memory[] };
+    const { memories } = ((await harness.get(id))?.content ?? {}) as { memories: Memory[] };
     expect(memories.map((memory) => memory.id).sort()).toEqual([...agents].sort());
   });
 
@@ -52,7 +52,7 @@ describe('many agents on one list', () => {
     const toRemove = ['old-1', 'old-4', 'old-7', 'old-8'];
     const removeById = async (memoryId: string): Promise<number> => {
       for (let attempt = 0; attempt < 20; attempt++) {
-        const { memories } = (await harness.get(id))?.content as { memories: Memory[] };
+        const { memories } = ((await harness.get(id))?.content ?? {}) as { memories: Memory[] };
         const index = memories.findIndex((memory) => memory.id === memoryId);
         const answer = await patch(id, [
           { op: 'test', path: `/content/memories/${index}/id`, value: memoryId },
@@ -72,7 +72,7 @@ describe('many agents on one list', () => {
       ...toRemove.map(removeById),
     ]);
     expect(statuses).toEqual([...appends, ...toRemove].map(() => 200));
-    const { memories } = (await harness.get(id))?.content as { memories: Memory[] };
+    const { memories } = ((await harness.get(id))?.content ?? {}) as { memories: Memory[] };
     const kept = initial.map((memory) => memory.id).filter((memoryId) => !toRemove.includes(memoryId));
     expect(memories.map((memory) => memory.id).sort()).toEqual([...kept, ...appends].sort());
   });
