@@ -66,7 +66,7 @@ interface DocumentPath {
  * meets a path an earlier one wrote, or a list an earlier one wrote into, would read that earlier result,
  * which one UpdateItem cannot show it.
  */
-function jsonPatchPaths(operations: readonly JsonPatchOperation[], expression: UpdateExpression): boolean {
+export function jsonPatchPaths(operations: readonly JsonPatchOperation[], expression: UpdateExpression): boolean {
   const written: DocumentPath[] = [];
   for (const operation of operations) {
     if (operation.op === 'move' || operation.op === 'copy') return false;
