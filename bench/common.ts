@@ -36,6 +36,13 @@ export function mergeEvent(token: string, learningId: string, body: unknown = ME
   return httpEvent({ learningId, token, body, headers: { 'content-type': 'application/merge-patch+json' } });
 }
 
+/** A JSON Patch an agent sends to a user's memories: one memory appended to the list. */
+export const APPEND = [{ op: 'add', path: '/content/memories/-', value: { id: 'm', content: 'prefers email' } }];
+
+export function appendEvent(token: string, learningId: string): APIGatewayProxyEventV2 {
+  return httpEvent({ learningId, token, body: APPEND, headers: { 'content-type': 'application/json-patch+json' } });
+}
+
 export function ownerEvent(
   token: string,
   learningId = 'lrn_bench',

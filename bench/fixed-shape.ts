@@ -32,6 +32,7 @@ export const fixedShapeHandler = middy<ShapeEvent>()
       now: Math.floor(Date.now() / 1000),
       preconditions: undefined,
       writeId: undefined,
+      writesOnce: false,
     }) as UpdateCommands;
     const { Attributes } = await client.send(new UpdateCommand(command));
     return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(Attributes) };

@@ -121,6 +121,7 @@ type WarmResult = {
   warming: { handler: Summary; raw: Summary; calls: number };
   fixedShape: { shape: Summary; raw: Summary };
   merge: { handler: Summary; raw: Summary; pairedRatio: number };
+  append: { handler: Summary; raw: Summary; pairedRatio: number };
   steadyAfter: number;
   stages: Record<string, number>;
   firstSightMedian: number;
@@ -164,6 +165,13 @@ const rows = [
     warm.merge.handler.median / warm.merge.raw.median,
     1.1,
   ],
+  [
+    'warm latency, JSON Patch append (steady state; floor: the same list_append)',
+    ms(warm.append.handler.median),
+    ms(warm.append.raw.median),
+    warm.append.handler.median / warm.append.raw.median,
+    1.1,
+  ],
   ['cold import, median', ms(coldHandler.median), ms(coldFloor.median), ratios.cold, 1.15],
   [
     'first request of a new process (import + first call)',
@@ -186,14 +194,19 @@ for (const [figure, mine, floor, ratio, target] of rows) {
   );
 }
 console.log(
-  `| DynamoDB calls per request | see below | 1 for 200/403/404 (a merge patch: 2 when the shape does not take it), 0 for 401/413/422 | | | ${roundTripsOk ? 'ok' : 'OVER'} |`,
+  `| DynamoDB calls per request | see below | 1 for 200/403/404 and an append (a merge patch: 2 when the shape does not take it), 0 for 401/413/422 | | | ${roundTripsOk ? 'ok' : 'OVER'} |`,
 );
 // Both ratios of medians beside the medians of paired ratios: far apart, they tell of a machine that was not
 // steady during the run (load coming or going, or heavy enough to skew each series its own way).
-const paired = { warm: warm.pairedRatio, cold: pairedRatio(cold.handler, cold.floor), merge: warm.merge.pairedRatio };
+const paired = {
+  warm: warm.pairedRatio,
+  cold: pairedRatio(cold.handler, cold.floor),
+  merge: warm.merge.pairedRatio,
+  append: warm.append.pairedRatio,
+};
 const drift = Math.max(Math.abs(paired.warm - ratios.warm), Math.abs(paired.cold - ratios.cold));
 console.log(
-  `\nThe median of the ratios of pairs measured back to back: warm ${paired.warm.toFixed(3)}, merge patch ${paired.merge.toFixed(3)}, cold ${paired.cold.toFixed(3)}.${drift > 0.03 ? " They differ from the ratios of medians above by more than 0.03: the machine was not steady during this run, and its figures are not worth comparing with another run's. Rerun it on a quiet machine." : ''}`,
+  `\nThe median of the ratios of pairs measured back to back: warm ${paired.warm.toFixed(3)}, merge patch ${paired.merge.toFixed(3)}, append ${paired.append.toFixed(3)}, cold ${paired.cold.toFixed(3)}.${drift > 0.03 ? " They differ from the ratios of medians above by more than 0.03: the machine was not steady during this run, and its figures are not worth comparing with another run's. Rerun it on a quiet machine." : ''}`,
 );
 console.log(
   `\nWarm latency in steady state is measured once V8 has optimised the handler (after ${warm.steadyAfter.toLocaleString('en')} invocations; TurboFan compiles a function after about 3,000 calls); a warming container's, over its first ${warm.warming.calls} requests.`,

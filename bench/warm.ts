@@ -2,6 +2,8 @@
 // conditional UpdateItem of the same item on the same dynalite, interleaved, in a warming container and in steady
 // state. Then where the handler's time goes, stage by stage, and the DynamoDB calls each outcome costs. Reports
 // over IPC.
+
+import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -12,11 +14,15 @@ import { signToken } from '../dev/tokens.ts';
 import { createTokenVerifier } from '../lib/auth.ts';
 import { loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
+import type { parseJsonPatch } from '../lib/json-patch.ts';
 import { LearningsRepository } from '../lib/learnings-repository.ts';
+import type { jsonPatchPaths } from '../lib/write/json-patch.ts';
 import type { mergePaths } from '../lib/write/merge-patch.ts';
 import type { UpdateCommands, updateCommands, WriteAttempt } from '../lib/write/update-command.ts';
 import type { setWholeValues } from '../lib/write/whole-replace.ts';
 import {
+  APPEND,
+  appendEvent,
   BENCH_ENV,
   MERGE,
   mergeEvent,
@@ -64,6 +70,22 @@ await seed('lrn_shared', null);
 await seed('lrn_merge', 'alice');
 await seed('lrn_merge_raw', 'alice');
 await seed('lrn_merge_branch', 'alice');
+// The append row's records: each memory list grows by one small element per call, as much on either side.
+const seedList = (id: string) =>
+  setup.send(
+    new PutItemCommand({
+      TableName: TABLE,
+      Item: marshall({
+        learning_id: id,
+        user_id: 'alice',
+        content: { memories: [] },
+        created_at: now,
+        updated_at: now,
+      }),
+    }),
+  );
+await seedList('lrn_append');
+await seedList('lrn_append_raw');
 
 const token = await signToken({ sub: 'alice', secret: SECRET });
 const config = loadConfig(process.env);
@@ -77,6 +99,8 @@ type WarmBundle = {
   updateCommands: typeof updateCommands;
   setWholeValues: typeof setWholeValues;
   mergePaths: typeof mergePaths;
+  jsonPatchPaths: typeof jsonPatchPaths;
+  parseJsonPatch: typeof parseJsonPatch;
   UpdateCommand: typeof UpdateCommand;
 };
 const bundle = (await import(warmBundlePath)) as WarmBundle;
@@ -92,6 +116,7 @@ const floorCommand = (extras: Partial<WriteAttempt> = {}) =>
       now: Math.floor(Date.now() / 1000),
       preconditions: undefined,
       writeId: undefined,
+      writesOnce: false,
       ...extras,
     }) as UpdateCommands
   ).command;
@@ -155,6 +180,24 @@ const rawMerge = () => floorClient.send(new bundle.UpdateCommand(floorCommand(me
 const merged = () => mergeEvent(token, 'lrn_merge');
 await interleave(handler, rawMerge, STEADY_AFTER, merged);
 const [mergeSamples, mergeRaw] = await interleave(handler, rawMerge, iterations, merged);
+
+// An append (JSON Patch), beside its floor: the one UpdateItem the handler makes for it (the same list_append,
+// conditions and a fresh write id, which the handler draws for each request too).
+const appendOperations = bundle.parseJsonPatch(APPEND);
+const rawAppend = () =>
+  floorClient.send(
+    new bundle.UpdateCommand(
+      floorCommand({
+        learningId: 'lrn_append_raw',
+        changes: (expression) => bundle.jsonPatchPaths(appendOperations, expression),
+        writeId: randomUUID(),
+        writesOnce: true,
+      }),
+    ),
+  );
+const appended = () => appendEvent(token, 'lrn_append');
+await interleave(handler, rawAppend, STEADY_AFTER, appended);
+const [appendSamples, appendRaw] = await interleave(handler, rawAppend, iterations, appended);
 
 // The same call through the SDK loaded from node_modules, unbundled, as the runtime's own SDK would be: the
 // floor of the stage-by-stage run below (whose handler is built from the source modules), and a reference.
@@ -281,6 +324,7 @@ const cases: [string, ReturnType<typeof httpEvent>, number][] = [
   ['200 owner update', ownerEvent(token), 1],
   ['200 merge patch, shape takes it', mergeEvent(token, 'lrn_merge'), 1],
   ['200 merge patch, a new branch', mergeEvent(token, 'lrn_merge_branch', { content: { notes: { topic: 'x' } } }), 2],
+  ['200 JSON Patch append', appendEvent(token, 'lrn_append'), 1],
   ['200 empty body {}', ownerEvent(token, 'lrn_bench', '{}'), 1],
   ['403 record with no owner', ownerEvent(token, 'lrn_shared'), 1],
   ["404 another user's record", ownerEvent(bob), 1],
@@ -308,6 +352,11 @@ process.send?.({
     handler: summarize(mergeSamples),
     raw: summarize(mergeRaw),
     pairedRatio: pairedRatio(mergeSamples, mergeRaw),
+  },
+  append: {
+    handler: summarize(appendSamples),
+    raw: summarize(appendRaw),
+    pairedRatio: pairedRatio(appendSamples, appendRaw),
   },
   steadyAfter: STEADY_AFTER,
   stages,

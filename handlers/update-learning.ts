@@ -1,6 +1,7 @@
 // PATCH /learnings/{learning_id}: the Lambda entry. The Middy pipeline, in order: request log (outermost, so
 // that it sees every answer, the envelope's too), error envelope, authentication (401/403), JSON body (422),
-// validation (422/413), then the use case, which makes the one conditional DynamoDB UpdateItem.
+// validation (422/413), then the use case, which writes with conditional DynamoDB UpdateItems: one for
+// nearly every request.
 // handler → lib/update-learning → lib/write/engine → lib/learnings-repository (docs/write-path.md).
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
@@ -8,7 +9,7 @@ import type { Principal } from '../lib/auth.ts';
 import { type Config, invocationTraceHeader, loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
 import { toLearningResponse } from '../lib/learning.ts';
-import { LearningsRepository } from '../lib/learnings-repository.ts';
+import { type LearningStore, LearningsRepository } from '../lib/learnings-repository.ts';
 import { type BodyFormat, type UpdateLearningCommand, updateLearning } from '../lib/update-learning.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { errorEnvelope } from './middleware/error-envelope.ts';
@@ -20,7 +21,7 @@ import { validateRequest } from './middleware/validate-request.ts';
 
 export interface UpdateLearningHandlerOptions {
   /** Instead of a repository over a client built from the configuration (tests, bench). */
-  repository?: LearningsRepository;
+  repository?: LearningStore;
   /**
    * Middy's plugin hooks and options: the hooks are called around each middleware hook (given its name)
    * and the handler, and the bench times each stage of this very pipeline with them.
@@ -64,18 +65,19 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
       context.version = result.version;
       return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
     });
-  // Settles once the token verification keys are ready; never rejects (what failed is done on demand).
+  // Settles once a remote JWKS is fetched (at once for other key sources); never rejects.
   return Object.assign(handler, { keysReady: authentication.keysReady });
 }
 
 /** The log's and metrics' outcome of a write, by body format. */
-const WRITTEN: Record<BodyFormat, string> = { whole: 'updated', 'merge-patch': 'merged' };
+const WRITTEN: Record<BodyFormat, string> = { whole: 'updated', 'merge-patch': 'merged', 'json-patch': 'patched' };
 
 export const handler = createUpdateLearningHandler(loadConfig(process.env));
 
-// Lambda's init waits for the token verification keys (a remote JWKS fetched, the configured key imported),
-// so that no request waits for them: a container initialised ahead of traffic (provisioned concurrency, or
-// one Lambda starts early) has them before its first request. A fetch that fails is left to the first token.
+// Lambda's init waits for a remote JWKS, so that no request waits for it: a container initialised ahead of
+// traffic (provisioned concurrency, or one Lambda starts early) has the key set before its first request.
+// A fetch that fails is left to the first token. A configured key or JWKS file is imported by the first
+// token that needs it.
 // `sls invoke local` loads the bundle with require(), which refuses a module that awaits at its top level:
 // its build drops this labelled statement (dropLabels, esbuild.config.cjs).
 // biome-ignore lint/suspicious/noConfusingLabels: the label is how that build finds the statement

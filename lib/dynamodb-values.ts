@@ -231,7 +231,12 @@ export function assertNestingWithinLimit(text: string): void {
 
 /** Size in bytes DynamoDB charges for a top-level attribute `name` holding `value`. */
 export function attributeSize(name: string, value: unknown): number {
-  return Buffer.byteLength(name) + valueSize(value, [name]);
+  return Buffer.byteLength(name) + valueBytes(value, name);
+}
+
+/** Size in bytes DynamoDB charges for `value`, its refusals naming it `path`. */
+export function valueBytes(value: unknown, path: string): number {
+  return valueSize(value, [path]);
 }
 
 // The path to the value being sized, as keys and indexes; joined into text only for an error message,

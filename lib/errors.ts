@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'CONFLICT'
   | 'PRECONDITION_FAILED'
   | 'PAYLOAD_TOO_LARGE'
   | 'VALIDATION_ERROR'
@@ -47,6 +48,19 @@ export class LearningNotFoundError extends NotFoundError {
   override readonly name: string = 'LearningNotFoundError';
   constructor() {
     super('Learning not found');
+  }
+}
+
+/** A JSON Patch cannot apply to the record as it stands (RFC 5789 §2.2); carries the current ETag. */
+export class ConflictError extends AppError {
+  override readonly name: string = 'ConflictError';
+  readonly statusCode = 409;
+  readonly errorCode = 'CONFLICT';
+  override readonly headers: Readonly<Record<string, string>>;
+
+  constructor(detail: string, currentEntityTag: string) {
+    super(detail);
+    this.headers = { ETag: currentEntityTag };
   }
 }
 

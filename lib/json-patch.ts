@@ -4,7 +4,7 @@
 // the other fields of a learning are never written by a patch.
 import { sameJsonValue } from './dynamodb-values.ts';
 import { type FieldError, ValidationError } from './errors.ts';
-import { isJsonObject, type JsonObject } from './json.ts';
+import { isJsonObject, type JsonObject, ownMember } from './json.ts';
 import { IDENTITY_FIELDS } from './schemas.ts';
 
 /** A JSON Pointer as sent, and its reference tokens, unescaped (RFC 6901 §3, §4). */
@@ -42,6 +42,8 @@ export class JsonPatchConflict extends Error {
 type OperationName = JsonPatchOperation['op'];
 const OPERATIONS: ReadonlySet<string> = new Set<OperationName>(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 const FIELDS: ReadonlySet<string> = new Set(['content', 'metadata']);
+// The keys a body may hold nowhere (lib/dynamodb-values.ts refuses them in values): never a pointer's either.
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 const NOT_A_PATCH = 'Request body must be a JSON Patch: an array of operations';
 const CONTENT_NOT_OBJECT = 'content must be a JSON object';
 const METADATA_NOT_OBJECT = 'metadata must be a JSON object or null';
@@ -114,11 +116,6 @@ function isOperationName(op: unknown): op is OperationName {
   return typeof op === 'string' && OPERATIONS.has(op);
 }
 
-/** A member the object holds itself (an inherited name such as constructor is none). */
-function ownMember(object: JsonObject, name: string): unknown {
-  return Object.hasOwn(object, name) ? object[name] : undefined;
-}
-
 /** A pointer (RFC 6901 §3), unescaped (§4: ~1 to '/' first, then ~0 to '~'), or what is wrong with it. */
 function parsePointer(text: unknown, name: 'path' | 'from'): JsonPointer | string {
   if (text === undefined) return `${name} is required`;
@@ -128,7 +125,9 @@ function parsePointer(text: unknown, name: 'path' | 'from'): JsonPointer | strin
   const tokens = text === '' ? [] : text.slice(1).split('/');
   const pointer = { text, tokens: tokens.map((token) => token.replaceAll('~1', '/').replaceAll('~0', '~')) };
   const [field = ''] = pointer.tokens;
-  if (FIELDS.has(field) && pointer.tokens.length > 0) return pointer;
+  const forbidden = pointer.tokens.find((token) => FORBIDDEN_KEYS.has(token));
+  if (FIELDS.has(field) && forbidden !== undefined) return `${name} names the key '${forbidden}', which is not allowed`;
+  if (FIELDS.has(field)) return pointer;
   return IDENTITY_FIELDS.has(field)
     ? `Field '${field}' is immutable: only content and metadata can be updated`
     : `Unknown field '${field}': only content and metadata can be updated`;

@@ -9,6 +9,11 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return value != null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
+/** A member the object holds itself: an inherited name such as constructor is none. */
+export function ownMember(object: JsonObject, key: string): unknown {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
 /**
  * `value` with `leaf` applied to every value that is neither an array nor a plain object, at any depth.
  * The result shares every part that `leaf` left as it was: a value with nothing to convert is returned

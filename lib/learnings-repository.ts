@@ -1,5 +1,5 @@
-// The DynamoDB side: the conditional UpdateItem that checks ownership and writes in a single atomic step,
-// and the reads that classify a refusal. Knows nothing of HTTP: it fails with a StorageError.
+// The DynamoDB calls: a consistent GetItem, and the conditional UpdateItem that lib/write/update-command.ts
+// builds. It knows nothing of HTTP: a failed call throws a StorageError.
 import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mayHaveApplied, unmarshallItem } from './dynamodb.ts';
@@ -78,7 +78,8 @@ export class LearningsRepository implements LearningStore {
     if (!isConditionFailure(error)) throw storageError(error);
     const refusal = { updated: false, mayHaveApplied: mayHaveApplied(error) } as const;
     if (error.Item !== undefined) return { ...refusal, current: unmarshallItem(error.Item) };
-    // A condition of existence alone failed: there was no record.
+    // No old item came back. DynamoDB returns one whenever there is one, and a condition of existence
+    // alone fails only when there is none; otherwise (dynalite) the record is read.
     if (commands.existenceOnly || this.#oldItemOnConditionFailure) return { ...refusal, current: undefined };
     return { ...refusal, current: await this.find(commands.table, commands.learningId, timing) };
   }
@@ -99,8 +100,8 @@ export class LearningsRepository implements LearningStore {
 const FOREIGN_COUNTER = /incorrect (?:data|operand) type/i;
 
 function isForeignCounter(error: unknown): boolean {
-  const { message }: CallError = Object(error);
-  return FOREIGN_COUNTER.test(String(message));
+  const { name, message }: CallError = Object(error);
+  return name === 'ValidationException' && FOREIGN_COUNTER.test(String(message));
 }
 
 function isConditionFailure(error: unknown): error is ConditionalCheckFailedException {
@@ -133,15 +134,18 @@ const UNAVAILABLE_ERROR_CODES = new Set([
 ]);
 const ITEM_TOO_LARGE = /item size .*exceeded the maximum allowed size/i;
 const NESTED_TOO_DEEP = /nesting levels have exceeded supported limits/i;
+// A document path that does not match the item ("The document path provided in the update expression is
+// invalid for update"), or two that read one value as a list and as a map ("Two document paths conflict").
+const INVALID_PATH = /document path provided in the update expression is invalid|two document paths/i;
 
 /**
  * Why a DynamoDB call failed, in the storage's own terms: `unavailable` (throttled, out of reach, no answer
  * in time: worth a retry later), `item-too-large` (over DynamoDB's 400 KB), `nested-too-deep` (past its
- * nesting limit), or `failed` (anything else).
+ * nesting limit), `invalid-path` (a document path the item does not have; nothing written), or `failed`.
  */
 export class StorageError extends Error {
   override readonly name = 'StorageError';
-  readonly reason: 'unavailable' | 'item-too-large' | 'nested-too-deep' | 'failed';
+  readonly reason: 'unavailable' | 'item-too-large' | 'nested-too-deep' | 'invalid-path' | 'failed';
 
   constructor(reason: StorageError['reason'], cause: unknown) {
     super(`DynamoDB call failed: ${reason}`, { cause });
@@ -150,7 +154,7 @@ export class StorageError extends Error {
 }
 
 function storageError(error: unknown): StorageError {
-  return new StorageError(storageFailure(error), error);
+  return new StorageError(failureReason(error), error);
 }
 
 /** The SDK's errors, and the network's beneath them, as far as they tell why a call failed. */
@@ -161,7 +165,7 @@ interface CallError {
   $metadata?: { httpStatusCode?: number };
 }
 
-function storageFailure(error: unknown): StorageError['reason'] {
+function failureReason(error: unknown): StorageError['reason'] {
   // Object() reads a thrown value that is no object (or null) as one without properties.
   const { name, message, code, $metadata }: CallError = Object(error);
   const status = $metadata?.httpStatusCode ?? 0;
@@ -170,5 +174,6 @@ function storageFailure(error: unknown): StorageError['reason'] {
   }
   if (name !== 'ValidationException') return 'failed';
   if (ITEM_TOO_LARGE.test(String(message))) return 'item-too-large';
+  if (INVALID_PATH.test(String(message))) return 'invalid-path';
   return NESTED_TOO_DEEP.test(String(message)) ? 'nested-too-deep' : 'failed';
 }

@@ -19,7 +19,10 @@ export function ownershipCondition(principal: Principal, expression: UpdateExpre
   return `${expression.name('user_id')} = ${expression.value('caller', principal.userId)}`;
 }
 
-/** Why the caller may not change the record as it stands (undefined: there is none), or undefined if they may. */
+/**
+ * The error that refuses the caller this record (404 when there is none, 403 when it has no owner), or
+ * undefined when the caller may change it.
+ */
 export function refusalOf(item: StoredLearning | undefined, principal: Principal): AppError | undefined {
   if (item === undefined) return new LearningNotFoundError();
   if (principal.isAdmin) return undefined;

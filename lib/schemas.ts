@@ -76,6 +76,13 @@ export const updateLearningRequestSchema = z.object({
   body: updateLearningBodySchema,
 });
 
+/** A JSON Patch request: its body, an array of operations, is read by parseJsonPatch (lib/json-patch.ts). */
+export const jsonPatchRequestSchema = z.object({
+  path: pathParametersSchema,
+  query: queryParametersSchema,
+  body: z.unknown(),
+});
+
 /** Parses `input` or throws the contract's 422, its detail naming the first problem. */
 export function parseOrThrow<T>(schema: z.ZodMiniType<T>, input: unknown): T {
   const result = schema.safeParse(input);

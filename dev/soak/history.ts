@@ -10,6 +10,11 @@ export interface Exchange {
   nonce: string | undefined;
   /** A merge patch sets content.m[key] to a nonce no other request uses, or removes it (null). */
   merge: { key: string; value: string | null } | undefined;
+  /**
+   * A JSON Patch on a shared list, content.l: appends an element whose id is a nonce no other request
+   * uses, or removes the element with that id (testing its id at the index last seen).
+   */
+  patch?: { kind: 'append' | 'remove'; id: string } | undefined;
   ifMatchVersion: number | undefined;
   start: number;
   end: number;
@@ -21,6 +26,8 @@ export interface Exchange {
   answeredNonce: string | undefined;
   /** content.m of a 200 answer, when it is a map. */
   answeredKeys: Record<string, unknown> | undefined;
+  /** The ids of content.l's elements in a 200 answer, when it is a list. */
+  answeredElements?: string[] | undefined;
   /** What is wrong with the answer's form, if anything. */
   malformed: string | undefined;
 }
@@ -40,6 +47,8 @@ export interface StoredState {
   nonce: string | undefined;
   /** content.m, when it is a map. */
   keys?: Record<string, unknown> | undefined;
+  /** The ids of content.l's elements, when it is a list. */
+  elements?: string[] | undefined;
 }
 
 export interface History {
@@ -68,12 +77,18 @@ export interface InvariantCheck {
 }
 
 export function isWrite(e: Exchange): boolean {
-  return e.nonce !== undefined || e.merge !== undefined;
+  return e.nonce !== undefined || e.merge !== undefined || e.patch !== undefined;
 }
 
 /** An exchange in a line: who sent what to which record, and the answer. */
 export function describe(e: Exchange): string {
-  return `${e.actor} ${e.merge !== undefined ? `merge m.${e.merge.key}=${e.merge.value}` : e.nonce === undefined ? '{}' : `write ${e.nonce}`} on ${e.learningId} → ${e.status}${e.version === undefined ? '' : ` @${e.version}`}`;
+  return `${e.actor} ${what(e)} on ${e.learningId} → ${e.status}${e.version === undefined ? '' : ` @${e.version}`}`;
+}
+
+function what(e: Exchange): string {
+  if (e.merge !== undefined) return `merge m.${e.merge.key}=${e.merge.value}`;
+  if (e.patch !== undefined) return `${e.patch.kind} l:${e.patch.id}`;
+  return e.nonce === undefined ? '{}' : `write ${e.nonce}`;
 }
 
 /** The changes made to each record, in the order they were made. */
@@ -92,4 +107,9 @@ export function mapOf(value: unknown): Record<string, unknown> | undefined {
 
 export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** The ids of a list's elements ({ id } objects), or undefined when the value is no list. */
+export function elementIds(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.map((element) => String((element as { id?: unknown } | null)?.id)) : undefined;
 }

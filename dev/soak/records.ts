@@ -1,5 +1,6 @@
 // The soak's records, and what other tools do to them behind the service's back (directly in the table): each
-// created with an owner (or none) and a seed nonce, a third of them shared memories; handed over to another
+// created with an owner (or none) and a seed nonce, a third of them shared memories and some shared lists;
+// handed over to another
 // owner, or deleted and replaced by a new one, mid-run. Each change is recorded as a ChaosEvent.
 import {
   DeleteCommand,
@@ -8,8 +9,8 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { VERSION_ATTRIBUTE } from '../../lib/service-attributes.ts';
-import { type ChaosEvent, mapOf, type StoredState } from './history.ts';
+import { versionOf } from '../../lib/service-attributes.ts';
+import { type ChaosEvent, elementIds, mapOf, type StoredState } from './history.ts';
 import type { Draw } from './random.ts';
 
 export const USERS = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5'];
@@ -21,6 +22,8 @@ export class SoakRecords {
   /** Each record's owner, as the clients believe it (set before the change is made). */
   readonly believedOwner = new Map<string, string | null>();
   readonly sharedMemories = new Set<string>();
+  /** Records whose content.l agents edit with JSON Patch, and nothing else writes. */
+  readonly sharedLists = new Set<string>();
   readonly chaos: ChaosEvent[] = [];
   readonly #direct: DynamoDBDocumentClient;
   readonly #seed: number;
@@ -37,6 +40,7 @@ export class SoakRecords {
   async create(): Promise<void> {
     const learningId = `soak_${this.#seed}_${this.#created++}`;
     const owner = this.#created % 7 === 0 ? null : this.#draw.pick(USERS);
+    const list = this.#created % 3 !== 0 && this.#created % 4 === 0;
     const start = performance.now();
     await this.#direct.send(
       new PutCommand({
@@ -45,7 +49,7 @@ export class SoakRecords {
           learning_id: learningId,
           learning_type: 'user_profile',
           user_id: owner,
-          content: { nonce: `seed-${learningId}` },
+          content: list ? { nonce: `seed-${learningId}`, l: [] } : { nonce: `seed-${learningId}` },
           created_at: 1_700_000_000,
           updated_at: 1_700_000_000,
         },
@@ -54,6 +58,7 @@ export class SoakRecords {
     this.chaos.push({ kind: 'create', learningId, owner, start, end: performance.now() });
     this.believedOwner.set(learningId, owner);
     if (this.#created % 3 === 0) this.sharedMemories.add(learningId);
+    if (list) this.sharedLists.add(learningId);
     this.live.push(learningId);
   }
 
@@ -100,9 +105,10 @@ export class SoakRecords {
         Item === undefined
           ? undefined
           : {
-              version: typeof Item[VERSION_ATTRIBUTE] === 'number' ? Item[VERSION_ATTRIBUTE] : 0,
+              version: versionOf(Item),
               nonce: (Item.content as { nonce?: string } | undefined)?.nonce,
               keys: mapOf((Item.content as { m?: unknown } | undefined)?.m),
+              elements: elementIds((Item.content as { l?: unknown } | undefined)?.l),
             },
       );
     }

@@ -1,7 +1,7 @@
 // One client request: the traffic mix picks a record and a caller, the first writer that takes them builds
 // the request (writers/), and the request and its answer go into the history as an Exchange.
 import { entityTag } from '../../lib/etag.ts';
-import { type Exchange, mapOf } from './history.ts';
+import { type Exchange, elementIds, mapOf } from './history.ts';
 import type { Draw } from './random.ts';
 import { type SoakRecords, USERS } from './records.ts';
 import type { SoakStack } from './stack.ts';
@@ -17,12 +17,18 @@ export interface Traffic {
   exchanges: Exchange[];
   /** Requests issued so far, across clients. */
   issued: number;
-  writerContext: WriterContext;
+  writerContext: WriterContext & { listsSeen: Map<string, readonly string[]> };
 }
 
 export function createTraffic(draw: Draw, records: SoakRecords, service: Traffic['service']): Traffic {
   let nonces = 0;
-  const writerContext = { next: draw.next, nonce: () => `n${++nonces}`, sharedMemories: records.sharedMemories };
+  const writerContext = {
+    next: draw.next,
+    nonce: () => `n${++nonces}`,
+    sharedMemories: records.sharedMemories,
+    sharedLists: records.sharedLists,
+    listsSeen: new Map<string, string[]>(),
+  };
   return { draw, records, service, knownVersion: new Map(), exchanges: [], issued: 0, writerContext };
 }
 
@@ -66,6 +72,7 @@ export async function oneRequest(traffic: Traffic, client: number): Promise<void
     admin: actor === 'admin',
     nonce: write.recorded.nonce,
     merge: write.recorded.merge,
+    patch: write.recorded.patch,
     ifMatchVersion,
     start: performance.now(),
     end: 0,
@@ -104,9 +111,13 @@ function readAnswer(traffic: Traffic, exchange: Exchange, response: Response, te
     exchange.malformed = `not JSON: ${text.slice(0, 80)}`;
   }
   if (response.status === 200) {
-    const content = answer.content as { nonce?: string; m?: unknown } | undefined;
+    const content = answer.content as { nonce?: string; m?: unknown; l?: unknown } | undefined;
     exchange.answeredNonce = content?.nonce;
     exchange.answeredKeys = mapOf(content?.m);
+    exchange.answeredElements = elementIds(content?.l);
+    if (exchange.answeredElements !== undefined) {
+      traffic.writerContext.listsSeen.set(exchange.learningId, exchange.answeredElements);
+    }
     let otherwise = exchange.malformed;
     if (answer.learning_id !== exchange.learningId) otherwise = 'a 200 for another record';
     if (version === undefined || Number.isNaN(version)) otherwise = 'a 200 without an ETag';

@@ -1,7 +1,7 @@
-// Every failure becomes the contract's {detail, error_code[, errors]} envelope (a failed DynamoDB call too) with its status and headers:
-// nothing escapes the handler (serverless-offline would answer an escaped exception with a 200). It records
-// the error it answered on the context (answeredError), for the request log (request-log.ts), which is used
-// outside it and so runs its onError after this one.
+// Every failure, a failed DynamoDB call included, becomes the contract's {detail, error_code[, errors]}
+// envelope with its status and headers. Nothing escapes the handler: serverless-offline would answer an
+// escaped exception with a 200. The envelope records the error it answered (context.answeredError) for the
+// request log.
 import type { MiddlewareObj } from '@middy/core';
 import { MAX_NESTING_DEPTH } from '../../lib/dynamodb-values.ts';
 import {
@@ -33,7 +33,7 @@ interface MiddyHttpError extends Error {
 
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof StorageError) return storageFailure(error);
+  if (error instanceof StorageError) return answerForStorageError(error);
   if (isMiddyBodyParserError(error)) {
     // The parser refuses __proto__ itself; its other refusals are all malformed JSON (it checks no media
     // type: requireJsonBody did).
@@ -56,7 +56,7 @@ function isMiddyBodyParserError(error: unknown): error is MiddyHttpError {
 }
 
 /** The contract's answer to a failed DynamoDB call. */
-function storageFailure(error: StorageError): AppError {
+function answerForStorageError(error: StorageError): AppError {
   switch (error.reason) {
     case 'unavailable':
       return new ServiceUnavailableError({ cause: error.cause });

@@ -1,9 +1,7 @@
-// Outermost middleware: each request's one log line (lib/log.ts), whoever answered it, the handler or the
-// error envelope: every request with LOG_REQUESTS=all (the default), refusals and failures with errors (the
-// rest, their metrics only), nothing with none. Used before errorEnvelope: Middy runs the onError hooks in
-// the reverse order of use(), and goes on with them when one sets the response (only a hook's return value
-// ends them), so this one runs once the envelope has answered, and reads its answer and the error it
-// answered (context.answeredError).
+// The outermost middleware writes each request's one log line (lib/log.ts), whoever answered it: the
+// handler or the error envelope. LOG_REQUESTS picks which requests get the whole line: all (the default),
+// errors (refusals and failures; the rest write their metrics alone), or none. Its onError runs after the
+// envelope's (handlers/update-learning.ts says why) and reads the answer and context.answeredError.
 import type { MiddlewareObj } from '@middy/core';
 import type { RequestLogging } from '../../lib/config.ts';
 import type { AppError } from '../../lib/errors.ts';

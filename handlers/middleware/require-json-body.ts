@@ -5,13 +5,19 @@
 import type { MiddlewareObj } from '@middy/core';
 import { assertNestingWithinLimit } from '../../lib/dynamodb-values.ts';
 import { ValidationError } from '../../lib/errors.ts';
+import type { BodyFormat } from '../../lib/update-learning.ts';
 import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
 
-// RFC 9110 §8.3.1: media-type *( OWS ";" OWS parameter ), case-insensitive names. Two media types: JSON
-// (the body's values replace the stored ones) and JSON Merge Patch (RFC 7396: they are merged into them).
-// The group matches the merge patch's subtype only.
-const JSON_MEDIA_TYPE = /^application\/(?:json|(merge-patch\+json))[ \t]*(?:;|$)/i;
-const MEDIA_TYPES = 'application/json or application/merge-patch+json';
+// RFC 9110 §8.3.1: media-type *( OWS ";" OWS parameter ), case-insensitive names. Three media types: JSON
+// (the body's values replace the stored ones), JSON Merge Patch (RFC 7396: they are merged into them) and
+// JSON Patch (RFC 6902: a list of operations). The group captures the subtype.
+const JSON_MEDIA_TYPE = /^application\/(json|merge-patch\+json|json-patch\+json)[ \t]*(?:;|$)/i;
+const FORMATS: Readonly<Record<string, BodyFormat>> = {
+  json: 'whole',
+  'merge-patch+json': 'merge-patch',
+  'json-patch+json': 'json-patch',
+};
+const MEDIA_TYPES = 'application/json, application/merge-patch+json or application/json-patch+json';
 const CHARSET_PARAMETER = /;[ \t]*charset[ \t]*=[ \t]*(?:"([^"]*)"|([^;, \t]*))/i;
 const UTF8_NAMES = new Set(['utf-8', 'utf8']);
 // fatal: a byte sequence that is not UTF-8 is refused, never replaced with U+FFFD.
@@ -50,7 +56,7 @@ export function requireJsonBody(): MiddlewareObj<HttpEvent, HttpResult, Error, R
     }
     assertNestingWithinLimit(text);
     request.context.bodyText = text;
-    request.context.format = mediaType[1] === undefined ? 'whole' : 'merge-patch';
+    request.context.format = FORMATS[String(mediaType[1]).toLowerCase()];
   };
   return { before: requireJsonBodyBefore };
 }

@@ -2,13 +2,14 @@
 // every 422 and 413 is decided here, before any database call.
 import type { MiddlewareObj } from '@middy/core';
 import type { Config } from '../../lib/config.ts';
-import { attributeSize, bodyValues, MAX_ITEM_BYTES } from '../../lib/dynamodb-values.ts';
+import { attributeSize, bodyValues, MAX_ITEM_BYTES, valueBytes } from '../../lib/dynamodb-values.ts';
 import { PayloadTooLargeError } from '../../lib/errors.ts';
 import { parsePreconditions } from '../../lib/etag.ts';
+import { parseJsonPatch } from '../../lib/json-patch.ts';
 import type { LearningChanges } from '../../lib/learning.ts';
-import { parseOrThrow, updateLearningRequestSchema } from '../../lib/schemas.ts';
+import { jsonPatchRequestSchema, parseOrThrow, updateLearningRequestSchema } from '../../lib/schemas.ts';
 import { tableResolver } from '../../lib/tables.ts';
-import type { BodyFormat } from '../../lib/update-learning.ts';
+import type { BodyFormat, LearningEdit } from '../../lib/update-learning.ts';
 import { mergedChanges } from '../../lib/write/merge-patch.ts';
 import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
 
@@ -20,32 +21,27 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
   const resolveTable = tableResolver(config);
   const validateRequestBefore = (request: PipelineRequest) => {
     const { event, context } = request;
-    // requireJsonBody, which runs first, kept the text.
+    // requireJsonBody, which runs first, kept the text and set the format from the media type.
     const values = bodyValues(context.bodyText as string, event.body);
+    const format = context.format as BodyFormat;
     const {
       path: { learning_id: learningId },
       query,
       body,
-    } = parseOrThrow(updateLearningRequestSchema, {
+    } = parseOrThrow(format === 'json-patch' ? jsonPatchRequestSchema : updateLearningRequestSchema, {
       path: event.pathParameters,
       query: event.queryStringParameters ?? {},
       body: values.exact,
     });
+    const edit: LearningEdit =
+      format === 'json-patch'
+        ? { format, operations: parseJsonPatch(body) }
+        : { format, changes: body as LearningChanges };
     // Nearly every body's text shows its values within DynamoDB's limits; only when it cannot are the
     // values walked, to find the first one out of them (or the size over the limit).
     // Stryker disable next-line ConditionalExpression: speed only, the walk refuses nothing the text check passed
     if (!values.withinLimits) {
-      const size = (values: LearningChanges) => {
-        let bytes = attributeSize('learning_id', learningId) + UPDATED_AT_BYTES;
-        if (values.content !== undefined) bytes += attributeSize('content', values.content);
-        if (values.metadata !== undefined) bytes += attributeSize('metadata', values.metadata);
-        return bytes;
-      };
-      // A merge patch's values are checked as sent, removals included. What it leaves in the record is at
-      // least the patch applied to nothing: more than the maximum of that is refused before any call, and
-      // DynamoDB refuses a merged record over it (also a 413).
-      let bytes = size(body);
-      if (context.format === 'merge-patch') bytes = size(mergedChanges({}, body));
+      const bytes = attributeSize('learning_id', learningId) + UPDATED_AT_BYTES + editBytes(edit);
       if (bytes > MAX_ITEM_BYTES) {
         throw new PayloadTooLargeError(
           `The learning would take ${bytes} bytes; the maximum item size is ${MAX_ITEM_BYTES}`,
@@ -54,14 +50,36 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
     }
     const { table, scope } = resolveTable(query.db_id, query.table);
     context.command = {
+      ...edit,
       table,
       scope,
       learningId,
-      changes: body,
       preconditions: parsePreconditions(header(event, 'if-match'), header(event, 'if-none-match'), scope),
-      // requireJsonBody, which runs first, set the format from the media type.
-      format: context.format as BodyFormat,
     };
   };
   return { before: validateRequestBefore };
+}
+
+/**
+ * The bytes the edit's values take in the record, each value checked against DynamoDB's limits on the way.
+ * A merge patch's values are checked as sent, removals included; what it leaves in the record is at least
+ * the patch applied to nothing. A JSON Patch's values are all checked; those it adds or puts in place of
+ * others are counted. More than the maximum is refused before any call, and DynamoDB refuses a record that
+ * ends over it (also a 413).
+ */
+function editBytes(edit: LearningEdit): number {
+  if (edit.format === 'json-patch') {
+    let bytes = 0;
+    edit.operations.forEach((operation, index) => {
+      if (!('value' in operation)) return;
+      const size = valueBytes(operation.value, `body[${index}].value`);
+      if (operation.op !== 'test') bytes += size;
+    });
+    return bytes;
+  }
+  const fieldsBytes = ({ content, metadata }: LearningChanges) =>
+    (content === undefined ? 0 : attributeSize('content', content)) +
+    (metadata === undefined ? 0 : attributeSize('metadata', metadata));
+  const sent = fieldsBytes(edit.changes);
+  return edit.format === 'merge-patch' ? fieldsBytes(mergedChanges({}, edit.changes)) : sent;
 }

@@ -1,15 +1,14 @@
-// The write engine: runs any body format's plan as conditional UpdateItems, and decides in one place what
-// a failed condition means. A plan writes document paths when it can: one UpdateItem whose condition holds
-// ownership, If-Match and If-None-Match, and whatever the paths need. When it cannot, it computes the new
-// values from the stored item, written whole on the condition that the record is still at that item's
-// version. A failed condition returns the item as it stood (or it is read), and the classifier below
-// answers from it: a refusal, 412, this very write committed by an attempt whose answer was lost, 503 when
-// the outcome cannot be known, or the plan again on that item, a bounded number of times.
+// The write engine runs a body format's plan. It sends the plan's document paths when they fit in one
+// UpdateItem, whose condition also holds ownership, If-Match and If-None-Match. Otherwise it reads the
+// record and writes the values the plan computes from it, on the condition that the record is still at
+// that version. When a condition fails, classify() answers from the item as it stood: a refusal, 412,
+// this very write (committed by an attempt whose answer was lost), 503 when the outcome cannot be known,
+// or the plan again on that item, a bounded number of times.
 import type { Principal } from '../auth.ts';
-import { LearningNotFoundError, PreconditionFailedError, ServiceUnavailableError } from '../errors.ts';
+import { ConflictError, LearningNotFoundError, PreconditionFailedError, ServiceUnavailableError } from '../errors.ts';
 import { entityTag, type Preconditions, preconditionsHold } from '../etag.ts';
 import type { LearningChanges, StoredLearning } from '../learning.ts';
-import type { DynamoDbTiming, LearningStore, UpdateOutcome } from '../learnings-repository.ts';
+import { type DynamoDbTiming, type LearningStore, StorageError, type UpdateOutcome } from '../learnings-repository.ts';
 import { refusalOf } from '../ownership.ts';
 import { versionOf } from '../service-attributes.ts';
 import type { UpdateExpression } from './expression.ts';
@@ -32,8 +31,21 @@ export interface WritePlan {
   retries: boolean;
   /** Whether the item holds this request's write, rather than an equal one by another request. */
   holdsThisWrite(item: StoredLearning): boolean;
-  /** A fresh id written with each attempt, when holdsThisWrite needs one. */
+  /** This request's id, written with every attempt, when holdsThisWrite needs one. */
   writeId: string | undefined;
+  /**
+   * Whether the write must never apply twice (an append is not idempotent): each attempt is conditioned on
+   * the record not holding its write id, and a record that holds it holds this write, whatever came after.
+   */
+  writesOnce: boolean;
+}
+
+/**
+ * Thrown by a plan whose request cannot apply to the record as it stands (a JSON Patch test that fails, a
+ * path that does not exist): answered 409 with the record's current ETag, nothing written.
+ */
+export class WriteConflict extends Error {
+  override readonly name = 'WriteConflict';
 }
 
 /** Who writes to which record, when, on what preconditions. */
@@ -48,7 +60,10 @@ export interface WriteRequest {
   preconditions: Preconditions | undefined;
 }
 
-/** The most UpdateItems one request makes before it answers 503, to be retried later. */
+/**
+ * The most write attempts one request makes before it answers 503, to be retried later (an attempt on a
+ * record whose counter another tool wrote takes a second UpdateItem).
+ */
 export const MAX_WRITES = 4;
 
 /** Writes the plan and answers the item as written, or throws the contract's answer. */
@@ -63,13 +78,28 @@ export async function executeWrite(
   for (let writes = 1; writes <= MAX_WRITES; writes++) {
     let attempt = pathsAttempt(request, plan, stored);
     let commands = updateCommands(attempt);
+    if (commands === undefined && stored === undefined) {
+      // Paths that assumed the record's shape did not fit: read it, and try paths that know it.
+      stored = await readLearning(repository, request, timing);
+      attempt = pathsAttempt(request, plan, stored);
+      commands = updateCommands(attempt);
+    }
     if (commands === undefined) {
-      stored ??= await readLearning(repository, request, timing);
-      attempt = wholeValueAttempt(request, plan, stored);
+      attempt = wholeValueAttempt(request, plan, stored as StoredLearning);
       // Whole values are one short action per field: they always fit in one expression.
       commands = updateCommands(attempt) as UpdateCommands;
     }
-    const outcome = await repository.update(commands, timing);
+    let outcome: UpdateOutcome;
+    try {
+      outcome = await repository.update(commands, timing);
+    } catch (error) {
+      // Paths that assumed the record's shape can name a value by a path that does not match it (an index
+      // into a map), which DynamoDB may refuse as invalid before it checks the condition. Nothing was
+      // written: read the record, and write knowing its shape.
+      if (!(error instanceof StorageError && error.reason === 'invalid-path' && stored === undefined)) throw error;
+      stored = await readLearning(repository, request, timing);
+      continue;
+    }
     if (outcome.updated) return outcome.item;
     const { verdict, item } = classify(outcome, attempt, request, plan);
     if (verdict === 'this-write') return item;
@@ -94,17 +124,26 @@ function pathsAttempt(request: WriteRequest, plan: WritePlan, stored: StoredLear
     ...request,
     changes: (expression) => plan.paths(expression, stored),
     writeId: plan.writeId,
+    writesOnce: plan.writesOnce,
   };
 }
 
 /** The values computed from the item, written whole on the condition that the record is still at its version. */
 function wholeValueAttempt(request: WriteRequest, plan: WritePlan, stored: StoredLearning): WriteAttempt {
-  const values = plan.valuesFrom(stored);
+  const version = versionOf(stored);
+  let values: LearningChanges;
+  try {
+    values = plan.valuesFrom(stored);
+  } catch (error) {
+    if (error instanceof WriteConflict) throw new ConflictError(error.message, entityTag(request.scope, version));
+    throw error;
+  }
   return {
     ...request,
-    preconditions: { match: [versionOf(stored)] },
+    preconditions: { match: [version] },
     changes: (expression) => setWholeValues(expression, values),
     writeId: plan.writeId,
+    writesOnce: plan.writesOnce,
   };
 }
 
@@ -141,8 +180,8 @@ function classify(
   if (plan.retries) return { verdict: 'again', item };
   if (mayHaveApplied) throw new ServiceUnavailableError();
   // The condition failed, so the write was not allowed when it ran: a record that is now the caller's and
-  // at an accepted version changed after that moment. With If-Match the caller hears of the change; without,
-  // the record did not exist for this write.
+  // at an accepted version changed after that moment. A request with preconditions hears 412; one without
+  // hears 404, since the record did not exist for it.
   if (request.preconditions === undefined) throw new LearningNotFoundError();
   const version = versionOf(item);
   throw new PreconditionFailedError(entityTag(request.scope, version), version);
@@ -150,17 +189,18 @@ function classify(
 
 /**
  * The SDK retries a call whose answer was lost, and the retry of a conditional write that had committed
- * fails its condition on that very write. That write succeeded if the record was written this second, is one
- * version past a version the attempt was conditioned on, and holds this request's write. An attempt with no
- * If-Match to condition it on writes again when retried, so it is never in this case.
+ * fails its condition on that very write. A plan that writes once knows its write by its id alone. Any
+ * other write succeeded if the record was written this second, is one version past a version the attempt
+ * was conditioned on, and holds this request's write; an attempt with no If-Match to condition it on
+ * writes again when retried, so it is never in this case.
  */
 function isThisWrite(item: StoredLearning, attempt: WriteAttempt, plan: WritePlan): boolean {
-  const previous = versionOf(item) - 1;
+  if (!plan.holdsThisWrite(item)) return false;
+  if (plan.writesOnce) return true;
   const { match } = attempt.preconditions ?? {};
   return (
     item.updated_at === attempt.now &&
     match !== undefined &&
-    preconditionsHold(attempt.preconditions, previous) &&
-    plan.holdsThisWrite(item)
+    preconditionsHold(attempt.preconditions, versionOf(item) - 1)
   );
 }

@@ -6,7 +6,7 @@
 // than one expression takes) is merged onto the stored item and written whole.
 import { randomUUID } from 'node:crypto';
 import { storable } from '../dynamodb.ts';
-import { isJsonObject, type JsonObject } from '../json.ts';
+import { isJsonObject, type JsonObject, ownMember } from '../json.ts';
 import type { LearningChanges, StoredLearning } from '../learning.ts';
 import { WRITE_ATTRIBUTE } from '../service-attributes.ts';
 import type { WritePlan } from './engine.ts';
@@ -27,6 +27,8 @@ export function mergePatchPlan(patch: LearningChanges): WritePlan {
     retries: true,
     holdsThisWrite: (item) => item[WRITE_ATTRIBUTE] === writeId,
     writeId,
+    // A merge applied twice leaves what it left once.
+    writesOnce: false,
   };
 }
 
@@ -102,9 +104,4 @@ export function mergePaths(
     if (!walk(value, expression.name(field), stored === undefined ? UNKNOWN : stored[field])) return false;
   }
   return true;
-}
-
-/** A map's own member (an inherited name such as constructor is none). */
-function ownMember(map: JsonObject, key: string): unknown {
-  return Object.hasOwn(map, key) ? map[key] : undefined;
 }

@@ -21,6 +21,8 @@ export interface WriteAttempt {
   changes: (expression: UpdateExpression) => boolean;
   /** Written to WRITE_ATTRIBUTE, so that a retry can tell this write from another's. */
   writeId: string | undefined;
+  /** Whether the write is conditioned on the record not holding its write id already (WritePlan.writesOnce). */
+  writesOnce: boolean;
 }
 
 /** An UpdateItem ready to send, and the same write for a record whose counter another tool wrote. */
@@ -41,16 +43,17 @@ export function updateCommands(attempt: WriteAttempt): UpdateCommands | undefine
   const expression = new UpdateExpression();
   if (!buildWrite(attempt, expression, false)) return undefined;
   const built = expression.build();
-  if (!expression.fits(built)) return undefined;
+  // The write that takes over a foreign counter has one condition more: it must fit as well.
+  const takeOver = new UpdateExpression();
+  buildWrite(attempt, takeOver, true);
+  const takeOverBuilt = takeOver.build();
+  if (!expression.fits(built) || !takeOver.fits(takeOverBuilt)) return undefined;
   return {
     table: attempt.table,
     learningId: attempt.learningId,
     command: commandInput(attempt, built),
-    takingOverCounter: () => {
-      const takeOver = new UpdateExpression();
-      buildWrite(attempt, takeOver, true);
-      return commandInput(attempt, takeOver.build());
-    },
+    takingOverCounter: () => commandInput(attempt, takeOverBuilt),
+    // An admin's write with no precondition and no condition of its body's.
     existenceOnly: expression.conditionCount() === 1 && attempt.principal.isAdmin,
   };
 }
@@ -79,7 +82,11 @@ function buildWrite(attempt: WriteAttempt, expression: UpdateExpression, takeOve
   }
   if (!attempt.changes(expression)) return false;
   if (attempt.writeId !== undefined) {
-    expression.set(expression.name('write', WRITE_ATTRIBUTE), expression.value('write', attempt.writeId));
+    const write = expression.name('write', WRITE_ATTRIBUTE);
+    const id = expression.value('write', attempt.writeId);
+    expression.set(write, id);
+    // A comparison with a missing attribute is false, whatever the comparator: its absence is asked first.
+    if (attempt.writesOnce) expression.condition(`(attribute_not_exists(${write}) OR ${write} <> ${id})`);
   }
   expression.set(expression.name('updated_at'), expression.value('updated_at', attempt.now));
   const version = expression.name('version', VERSION_ATTRIBUTE);

@@ -14,6 +14,7 @@ export function wholeReplacePlan(changes: LearningChanges): WritePlan {
     // write was conditioned on and written this second, was written by it.
     holdsThisWrite: (item) => holdsChanges(item, changes),
     writeId: undefined,
+    writesOnce: false,
   };
 }
 

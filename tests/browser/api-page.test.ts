@@ -1,5 +1,6 @@
 // npm run test:browser: a real Chromium (Debian's, through playwright-core) against npm start's stack. The
-// API page renders the operation and changes a learning through Swagger UI, whole and by merge patch; from
+// API page renders the operation and changes a learning through Swagger UI, whole, by merge patch and by
+// JSON Patch (an append); from
 // the page's origin a script reads the ETag and sends it back as If-Match; a page on another origin is
 // refused by the browser.
 import { mkdirSync } from 'node:fs';
@@ -64,6 +65,26 @@ it('the API page renders the operation, and Alice changes her learning through i
     (await operation.locator('.live-responses-table .microlight').first().textContent()) ?? '{}',
   );
   expect(merged.content).toEqual({ name: 'Alice', merged: { by: 'the API page' } });
+
+  // The third media type: a JSON Patch appends a memory to a list the record holds.
+  await operation.locator('select[aria-label="Request content type"]').selectOption('application/json-patch+json');
+  await operation
+    .locator('textarea.body-param__text')
+    .fill(
+      '[{"op":"add","path":"/content/memories","value":[]},{"op":"add","path":"/content/memories/-","value":{"id":"m1","content":"from the API page"}}]',
+    );
+  await operation.locator('button.execute').click();
+  await expect
+    .poll(() => operation.locator('.live-responses-table .microlight').first().textContent(), { timeout: 15_000 })
+    .toContain('memories');
+  const patched = JSON.parse(
+    (await operation.locator('.live-responses-table .microlight').first().textContent()) ?? '{}',
+  );
+  expect(patched.content).toEqual({
+    name: 'Alice',
+    merged: { by: 'the API page' },
+    memories: [{ id: 'm1', content: 'from the API page' }],
+  });
   await page.close();
 }, 60_000);
 

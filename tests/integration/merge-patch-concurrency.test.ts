@@ -1,6 +1,6 @@
 // Many agents merging into one record at once (JSON Merge Patch): every merge is its own atomic write, and
 // none is lost, whether the stored shape takes the patch (one UpdateItem each) or a branch must be created
-// first (merged onto the old item, under the version condition).
+// first (set where the record holds no map, on the condition that it still holds none).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../dev/tokens.ts';
 import { type Harness, learning, startHarness } from '../support/harness.ts';

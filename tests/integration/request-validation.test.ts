@@ -109,8 +109,13 @@ describe('Content-Type', () => {
     await expectRefused(
       { body: { content: {} }, headers: { 'content-type': type } },
       422,
-      'Content-Type must be application/json or application/merge-patch+json',
-      [{ path: 'header.content-type', message: 'must be application/json or application/merge-patch+json' }],
+      'Content-Type must be application/json, application/merge-patch+json or application/json-patch+json',
+      [
+        {
+          path: 'header.content-type',
+          message: 'must be application/json, application/merge-patch+json or application/json-patch+json',
+        },
+      ],
     );
   });
   it.each([
@@ -399,7 +404,9 @@ describe('headers', () => {
     delete bare.headers['content-type'];
     const answer = await harness.invokeEvent(bare);
     expect(answer.status).toBe(422);
-    expect(answer.body.detail).toBe('Content-Type must be application/json or application/merge-patch+json');
+    expect(answer.body.detail).toBe(
+      'Content-Type must be application/json, application/merge-patch+json or application/json-patch+json',
+    );
     const headerless = httpEvent({ learningId: id, body: { content: {} } });
     delete (headerless as { headers?: unknown }).headers;
     expect((await harness.invokeEvent(headerless)).status).toBe(401);

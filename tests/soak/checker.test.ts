@@ -30,6 +30,18 @@ const merged = (key: string, value: string | null, version: number | undefined, 
     answeredKeys: value === null ? {} : { [key]: value },
   });
 
+/** An acknowledged JSON Patch of content.l, answered at `version` with the list's element ids then. */
+const patched = (kind: 'append' | 'remove', id: string, version: number, elements: string[], status = 200): Exchange =>
+  exchange({
+    nonce: undefined,
+    patch: { kind, id },
+    version,
+    status,
+    answeredNonce: status === 200 ? 'seed-r1' : undefined,
+    answeredElements: status === 200 ? elements : undefined,
+  });
+const list = (version: number, elements: string[]) => new Map([['r1', { version, nonce: 'seed-r1', elements }]]);
+
 const created: ChaosEvent = { kind: 'create', learningId: 'r1', owner: 'u0', start: 0, end: 1 };
 
 function history(overrides: Partial<History> = {}): History {
@@ -51,7 +63,7 @@ const broken = (h: History) =>
 describe('the soak checker', () => {
   it('finds nothing wrong with a consistent history', () => {
     expect(broken(history())).toEqual([]);
-    expect(checkHistory(history())).toHaveLength(9);
+    expect(checkHistory(history())).toHaveLength(10);
   });
 
   it.each<[string, Partial<History>, RegExp]>([
@@ -115,6 +127,32 @@ describe('the soak checker', () => {
     ['a record gone missing', { final: new Map([['r1', undefined]]) }, /final state/],
     ['a heap that grew', { heap: { afterWarmUp: 50e6, atEnd: 80e6 } }, /heap/],
     [
+      "an acknowledged append's element lost",
+      {
+        exchanges: [patched('append', 'e1', 1, ['e1']), patched('append', 'e2', 2, ['e1', 'e2'])],
+        final: list(2, ['e2']),
+      },
+      /acknowledged append/,
+    ],
+    [
+      'an element appended twice',
+      { exchanges: [patched('append', 'e1', 1, ['e1'])], final: list(1, ['e1', 'e1']) },
+      /acknowledged append/,
+    ],
+    [
+      'an element no append sent',
+      { exchanges: [patched('append', 'e1', 1, ['e1'])], final: list(1, ['e1', 'e9']) },
+      /acknowledged append/,
+    ],
+    [
+      'a refused append that shows up',
+      {
+        exchanges: [patched('append', 'e1', 1, ['e1']), patched('append', 'e2', 1, [], 409)],
+        final: list(1, ['e1', 'e2']),
+      },
+      /refused write/,
+    ],
+    [
       "an acknowledged merge's key lost",
       {
         exchanges: [exchange({}), merged('k', 'v1', 2)],
@@ -157,6 +195,29 @@ describe('the soak checker', () => {
       names.some((name) => invariant.test(name)),
       names.join('; '),
     ).toBe(true);
+  });
+
+  it.each<[string, Exchange[], string[]]>([
+    [
+      'an element appended, another removed, one lost in an unanswered append',
+      [
+        patched('append', 'e1', 1, ['e1']),
+        patched('append', 'e2', 2, ['e1', 'e2']),
+        patched('remove', 'e1', 3, ['e2']),
+        { ...patched('append', 'e3', 4, []), status: 0, answeredElements: undefined },
+      ],
+      ['e2'],
+    ],
+    [
+      'the same, the unanswered append landed',
+      [
+        patched('append', 'e1', 1, ['e1']),
+        { ...patched('append', 'e3', 2, []), status: 503, answeredElements: undefined },
+      ],
+      ['e1', 'e3'],
+    ],
+  ])('finds nothing wrong with a list holding %s', (_name, exchanges, elements) => {
+    expect(broken(history({ exchanges, final: list(exchanges.length, elements), faultedAt: [15] }))).toEqual([]);
   });
 
   it.each<[string, Exchange[], Record<string, unknown>]>([

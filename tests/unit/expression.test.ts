@@ -85,3 +85,28 @@ describe('UpdateExpression', () => {
     expect(withActions(MAX_UPDATE_OPERATORS - 2, 2).fits()).toBe(false);
   });
 });
+
+describe('the whole write against the limits', () => {
+  it('falls back when only the write that takes over a foreign counter would pass 4 KB', async () => {
+    const { updateCommands } = await import('../../lib/write/update-command.ts');
+    const attempt = (conditionBytes: number) => ({
+      table: 't',
+      learningId: 'l',
+      principal: { userId: 'u', scopes: [], isAdmin: true },
+      now: 1,
+      preconditions: undefined,
+      writeId: undefined,
+      writesOnce: false,
+      changes: (expression: UpdateExpression) => {
+        expression.set('#a', ':a');
+        // 'attribute_exists(#learning_id) AND ' comes first: 35 bytes.
+        expression.condition(`attribute_exists(#${'c'.repeat(conditionBytes - 35 - 'attribute_exists(#)'.length)})`);
+        return true;
+      },
+    });
+    const fitting = updateCommands(attempt(MAX_EXPRESSION_BYTES - 42));
+    expect(fitting?.command.ConditionExpression).toHaveLength(MAX_EXPRESSION_BYTES - 42);
+    expect(fitting?.takingOverCounter().ConditionExpression).toHaveLength(MAX_EXPRESSION_BYTES);
+    expect(updateCommands(attempt(MAX_EXPRESSION_BYTES - 41))).toBeUndefined();
+  });
+});

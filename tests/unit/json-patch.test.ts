@@ -1,26 +1,15 @@
 // JSON Patch (RFC 6902) without DynamoDB: reading a patch document and the contract's rules on it, and
 // applying it to content and metadata: RFC 6902's own examples (Appendix A), the community test suite
 // (json-patch-test-suite), and random documents and patches against fast-json-patch as an oracle.
-import { createRequire } from 'node:module';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import jsonpatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../lib/errors.ts';
 import { applyJsonPatch, JsonPatchConflict, parseJsonPatch } from '../../lib/json-patch.ts';
+import { learningFields, patchFor, pointersIn, pointerText } from '../support/json-patch-arbitraries.ts';
+import { asLearning, enabledSuiteCases as enabled, prefixPointers, SKIPPED } from '../support/json-patch-suite.ts';
 import { runs } from '../support/runs.ts';
-
-/** The patch's operations with `prefix` put before each `path` and `from` that is a string. */
-function prefixPointers(patch: readonly unknown[], prefix: string): unknown[] {
-  return patch.map((operation) => {
-    if (typeof operation !== 'object' || operation === null || Array.isArray(operation)) return operation;
-    const copy: Record<string, unknown> = { ...operation };
-    for (const member of ['path', 'from']) {
-      if (typeof copy[member] === 'string') copy[member] = `${prefix}${copy[member]}`;
-    }
-    return copy;
-  });
-}
 
 /** `patch` (its pointers relative to content) applied to a learning whose content is `content`. */
 function patchContent(content: unknown, patch: readonly unknown[], metadata: unknown = null) {
@@ -503,27 +492,27 @@ describe('applyJsonPatch', () => {
     ).toStrictEqual({ l: [0, 1, 2, 3, 4], o: { a: 2, '-': 'dash is a name in an object' } });
   });
 
-  it('finds only members an object holds itself, and sets a member named __proto__ as data', () => {
-    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+  it('finds only members an object holds itself; refuses a pointer naming __proto__, constructor or prototype', () => {
+    for (const name of ['toString', 'hasOwnProperty', 'valueOf']) {
       expect(conflict(() => patchContent({}, [{ op: 'test', path: `/${name}`, value: null }])).detail).toBe(
         `Operation 0 (test): path /content/${name} does not exist`,
       );
       expect(conflict(() => patchContent({}, [{ op: 'remove', path: `/${name}` }])).index).toBe(0);
     }
-    const content = patchContent({}, [
-      { op: 'add', path: '/__proto__', value: { polluted: true } },
-      { op: 'add', path: '/__proto__/x', value: 1 },
-      { op: 'add', path: '/constructor', value: { prototype: 1 } },
-    ]) as Record<string, unknown>;
+    for (const name of ['__proto__', 'constructor', 'prototype']) {
+      expect(refusal(() => parseJsonPatch([{ op: 'add', path: `/content/a/${name}`, value: 1 }])).errors).toStrictEqual(
+        [{ path: 'body[0].path', message: `path names the key '${name}', which is not allowed` }],
+      );
+      expect(
+        refusal(() => parseJsonPatch([{ op: 'copy', from: `/metadata/${name}`, path: '/content/a' }])).errors,
+      ).toStrictEqual([{ path: 'body[0].from', message: `from names the key '${name}', which is not allowed` }]);
+    }
+    // A member named __proto__ that another tool stored stays a member, never the prototype.
+    const stored = JSON.parse('{"__proto__": {"a": 1}, "b": 2}');
+    const content = patchContent(stored, [{ op: 'add', path: '/c', value: 3 }]) as Record<string, unknown>;
     expect(Object.getPrototypeOf(content)).toBe(Object.prototype);
-    expect(Object.keys(content)).toStrictEqual(['__proto__', 'constructor']);
-    expect(Object.getOwnPropertyDescriptor(content, '__proto__')?.value).toStrictEqual({ polluted: true, x: 1 });
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const removed = patchContent(JSON.parse('{"__proto__": {"a": 1}, "b": 2}'), [
-      { op: 'test', path: '/__proto__/a', value: 1 },
-      { op: 'remove', path: '/__proto__' },
-    ]);
-    expect(removed).toStrictEqual({ b: 2 });
+    expect(Object.keys(content)).toStrictEqual(['__proto__', 'b', 'c']);
+    expect(({} as Record<string, unknown>).a).toBeUndefined();
   });
 
   it('never changes its input, shares every value it does not reach, and returns an untouched field as it was', () => {
@@ -665,52 +654,6 @@ describe('applyJsonPatch', () => {
   });
 });
 
-interface SuiteCase {
-  comment?: string;
-  doc: unknown;
-  patch: unknown[];
-  expected?: unknown;
-  error?: string;
-  disabled?: boolean;
-}
-
-const require = createRequire(import.meta.url);
-const suite: [string, SuiteCase[]][] = [
-  ['tests.json', require('json-patch-test-suite/tests.json')],
-  ['spec_tests.json', require('json-patch-test-suite/spec_tests.json')],
-];
-// Cases of the suite this contract cannot hold, each with its reason. None so far: a document that is not
-// an object, or a patch of the whole document, is placed one level down at /content/doc.
-const SKIPPED: Record<string, string> = {};
-
-/**
- * A suite case as a learning: its document as content, each pointer under /content; or, when the document
- * is not an object or the patch names the whole document (''), its document at /content/doc, each pointer
- * under /content/doc, since content itself is always an object.
- */
-function asLearning(testCase: SuiteCase): { content: unknown; patch: unknown[]; expect: (doc: unknown) => unknown } {
-  const whole = testCase.patch.some((operation) => {
-    const { path, from } = operation as { path?: unknown; from?: unknown };
-    return path === '' || from === '';
-  });
-  if (!whole && typeof testCase.doc === 'object' && testCase.doc !== null && !Array.isArray(testCase.doc)) {
-    return { content: testCase.doc, patch: prefixPointers(testCase.patch, '/content'), expect: (doc) => doc };
-  }
-  return {
-    content: { doc: testCase.doc },
-    patch: prefixPointers(testCase.patch, '/content/doc'),
-    expect: (doc) => ({ doc }),
-  };
-}
-
-const cases = suite.flatMap(([file, list]) =>
-  list.map((testCase, index) => ({
-    name: `${file} #${index}: ${testCase.comment ?? testCase.error ?? JSON.stringify(testCase.patch)}`,
-    testCase,
-  })),
-);
-const enabled = cases.filter(({ testCase }) => testCase.disabled !== true);
-
 describe('applyJsonPatch: the community suite (json-patch-test-suite), each document as content', () => {
   it('holds every enabled case but the few listed with a reason', () => {
     expect(enabled.length).toBe(91);
@@ -826,78 +769,6 @@ describe("fast-json-patch's departures from RFC 6902 and RFC 6901, where this mo
 
 // Keys from a small alphabet, so that patches and documents share many, escapes and the empty key among
 // them. Integers only: a double's digits are not the point here.
-const key = fc.constantFrom('a', 'b', 'c', '', '0', '1', '-', 'a/b', '~1', '~');
-const { value: jsonValue } = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    fc.string({ maxLength: 3 }),
-    fc.integer({ min: -5, max: 5 }),
-    fc.boolean(),
-    fc.constant(null),
-    fc.array(tie('value'), { maxLength: 3 }),
-    fc.dictionary(key, tie('value'), { maxKeys: 4, noNullPrototype: true }),
-  ),
-}));
-// Records as JSON.parse makes them: with Object.prototype.
-const record = <T>(shape: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(shape, { noNullPrototype: true });
-const learningFields = record({
-  content: fc.dictionary(key, jsonValue, { maxKeys: 5, noNullPrototype: true }),
-  metadata: fc.option(fc.dictionary(key, jsonValue, { maxKeys: 3, noNullPrototype: true }), { nil: null }),
-});
-
-/** Every pointer that names a value in `value` (as tokens), with the value; for an array, '-' too. */
-function pointersIn(value: unknown, tokens: string[] = []): [string[], unknown][] {
-  const found: [string[], unknown][] = tokens.length === 0 ? [] : [[tokens, value]];
-  if (Array.isArray(value)) {
-    found.push([[...tokens, '-'], undefined]);
-    for (const [index, element] of value.entries()) found.push(...pointersIn(element, [...tokens, String(index)]));
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [name, member] of Object.entries(value)) found.push(...pointersIn(member, [...tokens, name]));
-  }
-  return found;
-}
-
-const pointerText = (tokens: readonly string[]) =>
-  tokens.map((token) => `/${token.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
-
-/**
- * Operations on `fields`: their pointers mostly name values it has (which earlier operations may have
- * changed), some one token further, a few content or metadata whole (the contract refuses most changes of
- * them whole).
- */
-function patchFor(fields: unknown) {
-  const named = pointersIn(fields);
-  const inside = named.filter(([tokens]) => tokens.length > 1);
-  const pointer = fc.oneof(
-    { weight: 10, arbitrary: fc.constantFrom(...(inside.length > 0 ? inside : named)).map(([tokens]) => tokens) },
-    { weight: 1, arbitrary: fc.constantFrom(['content'], ['metadata']) },
-    {
-      weight: 1,
-      arbitrary: fc
-        .tuple(fc.constantFrom(...named), fc.constantFrom('a', 'x', '', '0', '1', '2', '-', '1e0', '-1', 'a/b'))
-        .map(([[tokens], token]) => [...tokens, token]),
-    },
-  );
-  const path = pointer.map(pointerText);
-  // A test's value: mostly the value the document has there at first, so that many tests pass.
-  const tested = fc.oneof(
-    {
-      weight: 3,
-      arbitrary: fc
-        .constantFrom(...inside, ...named)
-        .map(([tokens, value]) => ({ path: pointerText(tokens), value: value ?? null })),
-    },
-    { weight: 1, arbitrary: record({ path, value: jsonValue }) },
-  );
-  const operation = fc.oneof(
-    record({ op: fc.constantFrom('add', 'replace'), path, value: jsonValue }),
-    record({ op: fc.constant('remove'), path }),
-    record({ op: fc.constantFrom('move', 'copy'), from: path, path }),
-    tested.map((test) => ({ op: 'test', ...test })),
-  );
-  return fc.array(operation, { maxLength: 5 });
-}
-
 // What the contract refuses that RFC 6902 would apply (a move into its own child RFC 6902 §4.4 refuses).
 const CONTRACT_RULES = [
   'content must be a JSON object',

@@ -24,6 +24,7 @@ function mergePaths(patch: LearningChanges, stored?: StoredLearning) {
     preconditions: undefined,
     changes: (into) => addMergePaths(patch, into, stored),
     writeId: undefined,
+    writesOnce: false,
   });
   if (whole === undefined) return undefined;
   const built = expression.build();

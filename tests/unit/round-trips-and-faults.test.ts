@@ -190,10 +190,12 @@ describe('DynamoDB failures', () => {
     ['anything else', new Error('arn:aws:dynamodb:us-east-1:123:table/secret stack')],
     ['an error with a code that is no network failure', networkError('ERR_INVALID_ARG_TYPE')],
     ['a 4xx with an unknown name', serviceError('SomethingNew', 'x', 400)],
+    ['a foreign counter message under another name', serviceError('SomethingNew', 'incorrect operand type')],
   ])('%s: 500 with no internal text and no Retry-After', async (_name, error) => {
     dynamoDb.on(UpdateCommand).rejects(error);
     const answer = await invoke({});
     expect(answer.status).toBe(500);
+    expect(dynamoDb.commandCalls(UpdateCommand)).toHaveLength(1);
     expect(answer.body).toEqual({ detail: 'Internal server error', error_code: 'INTERNAL_SERVER_ERROR' });
     expect(answer.headers['Retry-After']).toBeUndefined();
   });

@@ -202,7 +202,7 @@ describe('numbers read from DynamoDB', () => {
 });
 
 /** The UpdateItem of a whole write of empty content by a non-admin, on these preconditions. */
-function buildUpdateCommand(preconditions: Preconditions) {
+function wholeWriteCommand(preconditions: Preconditions) {
   return (
     updateCommands({
       table: 't',
@@ -212,6 +212,7 @@ function buildUpdateCommand(preconditions: Preconditions) {
       now: 1,
       preconditions,
       writeId: undefined,
+      writesOnce: false,
     }) as UpdateCommands
   ).command;
 }
@@ -228,7 +229,7 @@ describe('If-Match with several tags', () => {
   it('accepts the record at any of the named versions, version 0 meaning "never versioned"', () => {
     const scope = '/agno_learnings';
     expect(parsePreconditions('"a", W/"b"', undefined, scope)).toEqual({ match: [] });
-    const command = buildUpdateCommand({ match: [0, 3] });
+    const command = wholeWriteCommand({ match: [0, 3] });
     expect(command.ConditionExpression).toBe(
       '#user_id = :caller AND ((NOT attribute_type(#version, :number) OR #version = :zero) OR #version = :version2)',
     );
@@ -239,7 +240,7 @@ describe('If-Match with several tags', () => {
 
 describe('If-None-Match', () => {
   const scope = '/agno_learnings';
-  const command = (noneMatch: readonly number[] | '*') => buildUpdateCommand({ noneMatch });
+  const command = (noneMatch: readonly number[] | '*') => wholeWriteCommand({ noneMatch });
 
   it('compares weakly, and * stands alone', () => {
     const tag = entityTag(scope, 4);

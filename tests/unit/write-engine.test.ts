@@ -10,7 +10,7 @@ import {
 } from '../../lib/errors.ts';
 import { entityTag, type Preconditions } from '../../lib/etag.ts';
 import type { StoredLearning } from '../../lib/learning.ts';
-import type { LearningStore, UpdateOutcome } from '../../lib/learnings-repository.ts';
+import { type LearningStore, StorageError, type UpdateOutcome } from '../../lib/learnings-repository.ts';
 import { executeWrite, MAX_WRITES, readLearning, type WritePlan } from '../../lib/write/engine.ts';
 import type { UpdateCommands } from '../../lib/write/update-command.ts';
 
@@ -29,9 +29,9 @@ const record = (fields: Record<string, unknown> = {}): StoredLearning => ({
 class ScriptedStore implements LearningStore {
   readonly calls: string[] = [];
   readonly commands: UpdateCommands[] = [];
-  readonly #writes: UpdateOutcome[];
+  readonly #writes: (UpdateOutcome | Error)[];
   readonly #reads: (StoredLearning | undefined)[];
-  constructor(writes: UpdateOutcome[], reads: (StoredLearning | undefined)[] = []) {
+  constructor(writes: (UpdateOutcome | Error)[], reads: (StoredLearning | undefined)[] = []) {
     this.#writes = writes;
     this.#reads = reads;
   }
@@ -44,6 +44,7 @@ class ScriptedStore implements LearningStore {
     this.commands.push(commands);
     const outcome = this.#writes.shift();
     if (outcome === undefined) throw new Error('no more scripted writes');
+    if (outcome instanceof Error) throw outcome;
     return outcome;
   }
 }
@@ -61,7 +62,8 @@ function plan(options: Partial<WritePlan> & { pathsWork?: boolean; tooLarge?: bo
   const computedFrom: StoredLearning[] = [];
   const writePlan: WritePlan = {
     paths: (expression, stored) => {
-      seen.push(stored);
+      // Each attempt builds its paths twice: its write, and the write that takes over a foreign counter.
+      if (seen.length === 0 || seen.at(-1) !== stored) seen.push(stored);
       if (options.pathsWork === false) return false;
       const repeat = options.tooLarge === true ? 400 : 1;
       for (let index = 0; index < repeat; index++) {
@@ -76,8 +78,9 @@ function plan(options: Partial<WritePlan> & { pathsWork?: boolean; tooLarge?: bo
     retries: false,
     holdsThisWrite: () => false,
     writeId: undefined,
+    writesOnce: false,
     ...options,
-  };
+  } as WritePlan;
   return { writePlan, seen, computedFrom };
 }
 
@@ -237,6 +240,31 @@ describe('the classifier of a failed condition', () => {
     await executeWrite(store, request(), plan({ pathsWork: false, retries: true }).writePlan);
     expect(store.calls).toEqual(['find', 'update', 'update']);
     expect(store.commands.map(({ command }) => command.ExpressionAttributeValues?.[':version1'])).toEqual([7, 8]);
+  });
+});
+
+describe('paths that name a value by a path the item does not have', () => {
+  it('DynamoDB refusing them as invalid: nothing was written, so the record is read and written knowing its shape', async () => {
+    const stored = record({ etag_version: 2 });
+    const invalid = new StorageError(
+      'invalid-path',
+      new Error('The document path provided in the update expression is invalid'),
+    );
+    const store = new ScriptedStore([invalid, written(record({ etag_version: 3 }))], [stored]);
+    const again = plan({ retries: true, paths: (_expression, item) => item === undefined });
+    await executeWrite(store, request(), again.writePlan);
+    expect(store.calls).toEqual(['update', 'find', 'update']);
+    expect(store.commands[1]?.command.ExpressionAttributeValues?.[':version1']).toBe(2);
+  });
+
+  it('refused as invalid once the shape is known, or any other storage failure: the error is the answer', async () => {
+    const invalid = () => new StorageError('invalid-path', new Error('invalid'));
+    const known = new ScriptedStore([invalid()], [record()]);
+    await expect(executeWrite(known, request(), plan({ pathsWork: false }).writePlan)).rejects.toThrow(StorageError);
+    expect(known.calls).toEqual(['find', 'update']);
+    const throttled = new ScriptedStore([new StorageError('unavailable', new Error('throttled'))]);
+    await expect(executeWrite(throttled, request(), plan().writePlan)).rejects.toThrow(StorageError);
+    expect(throttled.calls).toEqual(['update']);
   });
 });
 

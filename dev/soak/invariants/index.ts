@@ -6,6 +6,7 @@ import { failuresOnlyFromFaults } from './faults.ts';
 import { finalStateFollowsAcknowledged } from './final-state.ts';
 import { heapDoesNotGrow } from './heap.ts';
 import { ifMatchChain } from './if-match-chain.ts';
+import { listElementsKept } from './list-elements.ts';
 import { mergeKeysKept } from './merge-keys.ts';
 import { ownersAndLiveRecordsOnly } from './ownership.ts';
 import { refusedWritesChangeNothing } from './refused-writes.ts';
@@ -20,6 +21,7 @@ export const INVARIANTS: readonly InvariantCheck[] = [
   refusedWritesChangeNothing,
   finalStateFollowsAcknowledged,
   mergeKeysKept,
+  listElementsKept,
   heapDoesNotGrow,
 ];
 

@@ -1,22 +1,38 @@
 import { describe, type InvariantCheck, isWrite } from '../history.ts';
 
-/** What a refused (4xx) write sent, a whole write's nonce or a merge's value, shows in no answer and no record. */
+/**
+ * What a refused (4xx) write sent, a whole write's nonce, a merge's value or an append's element, shows in no
+ * answer and no record.
+ */
 export const refusedWritesChangeNothing: InvariantCheck = {
   name: 'no refused write changed anything',
   violations: ({ exchanges, final }) => {
     const violations: string[] = [];
     const refusals = exchanges.filter((e) => isWrite(e) && e.status >= 400 && e.status < 500);
-    const refused = new Set([...refusals.map((e) => e.nonce), ...refusals.map((e) => e.merge?.value)]);
+    const refused = new Set([
+      ...refusals.map((e) => e.nonce),
+      ...refusals.map((e) => e.merge?.value),
+      ...refusals.filter((e) => e.patch?.kind === 'append').map((e) => e.patch?.id),
+    ]);
     refused.delete(undefined);
     refused.delete(null);
     const shown = (keys: Record<string, unknown> | undefined) =>
       Object.values(keys ?? {}).find((v) => refused.has(v as string));
+    const listed = (elements: string[] | undefined) => elements?.find((id) => refused.has(id));
     for (const e of exchanges) {
-      if (e.status === 200 && (refused.has(e.answeredNonce) || shown(e.answeredKeys) !== undefined))
+      if (
+        e.status === 200 &&
+        (refused.has(e.answeredNonce) ||
+          shown(e.answeredKeys) !== undefined ||
+          listed(e.answeredElements) !== undefined)
+      )
         violations.push(`${describe(e)} shows a refused write`);
     }
     for (const [learningId, state] of final) {
-      if (state !== undefined && (refused.has(state.nonce) || shown(state.keys) !== undefined))
+      if (
+        state !== undefined &&
+        (refused.has(state.nonce) || shown(state.keys) !== undefined || listed(state.elements) !== undefined)
+      )
         violations.push(`${learningId} holds refused write ${state.nonce}`);
     }
     return violations;

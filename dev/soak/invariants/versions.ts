@@ -18,12 +18,19 @@ export const oneContentPerVersion: InvariantCheck = {
     };
     for (const e of exchanges) {
       if (e.status === 200 && e.version !== undefined) {
-        note(`${e.learningId}@${e.version}`, e.answeredNonce, isWrite(e), describe(e));
+        note(`${e.learningId}@${e.version}`, contentOf(e.answeredNonce, e.answeredElements), isWrite(e), describe(e));
       }
     }
     for (const [learningId, state] of final) {
-      if (state !== undefined) note(`${learningId}@${state.version}`, state.nonce, false, 'the final state');
+      if (state !== undefined) {
+        note(`${learningId}@${state.version}`, contentOf(state.nonce, state.elements), false, 'the final state');
+      }
     }
     return violations;
   },
 };
+
+/** What identifies a record's content: its nonce, and on a shared list the ids of its elements. */
+function contentOf(nonce: string | undefined, elements: string[] | undefined): string | undefined {
+  return elements === undefined ? nonce : `${nonce} [${elements.join(',')}]`;
+}

@@ -11,11 +11,14 @@ export interface Target {
   read: boolean;
 }
 
-/** What a writer may use: the run's generator, nonces no other request uses, the shared memories. */
+/** What a writer may use: the run's generator, nonces no other request uses, the shared records. */
 export interface WriterContext {
   next(): number;
   nonce(): string;
   sharedMemories: ReadonlySet<string>;
+  sharedLists: ReadonlySet<string>;
+  /** Each shared list's element ids as the last 200 on it answered them. */
+  listsSeen: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface Writer {
@@ -29,7 +32,7 @@ export interface Writer {
 /** One request a writer sends. */
 export interface Write {
   /** What the history records of the request. */
-  recorded: Pick<Exchange, 'nonce' | 'merge'>;
+  recorded: Pick<Exchange, 'nonce' | 'merge' | 'patch'>;
   contentType: string;
   /** The chance that the request carries If-Match; 0: never, and nothing is drawn. */
   ifMatchChance: number;
