@@ -106,9 +106,10 @@ function numberText(value: unknown): string | undefined {
   return JSON.isRawJSON(value) ? JSON.stringify(value) : undefined;
 }
 
-function sameNumber(aText: string, bText: string): boolean {
-  const a = parseDecimal(aText);
-  const b = parseDecimal(bText);
+/** Whether two number texts are the same number; a text that is no JSON number (NaN, none) is none. */
+function sameNumber(aText: string | undefined, bText: string | undefined): boolean {
+  const a = parseDecimal(String(aText));
+  const b = parseDecimal(String(bText));
   return a !== undefined && b !== undefined && sameDecimal(a, b);
 }
 
@@ -122,7 +123,7 @@ export function sameJsonValue(a: unknown, b: unknown): boolean {
   const bNumber = numberText(b);
   // A number equals only a number: a NumberValue is an object, but never the same as a map.
   if (aNumber !== undefined || bNumber !== undefined) {
-    return aNumber !== undefined && bNumber !== undefined && sameNumber(aNumber, bNumber);
+    return sameNumber(aNumber, bNumber);
   }
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) || Array.isArray(b)) {

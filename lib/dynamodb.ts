@@ -102,9 +102,9 @@ function noteAttemptsWithoutAnswer(client: DynamoDBClient): void {
           throw error;
         }
       },
-    // Inside the retry loop (finalizeRequest), once per attempt; first in its step, so that it sees the
-    // errors the deserializer made of DynamoDB's answers.
-    { step: 'deserialize', priority: 'high' },
+    // Inside the retry loop (finalizeRequest), once per attempt. An attempt that got an answer throws no
+    // error here or one that carries its HTTP status, wherever in the step this runs.
+    { step: 'deserialize' },
   );
   // The default step, initialize, is outside the retry loop: once per call.
   client.middlewareStack.add(

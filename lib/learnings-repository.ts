@@ -43,7 +43,7 @@ export class LearningsRepository implements LearningStore {
   }
 
   /** A strongly consistent read, so that it sees every write acknowledged before it. */
-  async find(table: string, learningId: string, timing?: DynamoDbTiming): Promise<StoredLearning | undefined> {
+  async find(table: string, learningId: string, timing: DynamoDbTiming = {}): Promise<StoredLearning | undefined> {
     try {
       const { Item } = await this.#timed(timing, () =>
         this.#client.send(new GetCommand({ TableName: table, Key: { learning_id: learningId }, ConsistentRead: true })),
@@ -54,7 +54,7 @@ export class LearningsRepository implements LearningStore {
     }
   }
 
-  async update(commands: UpdateCommands, timing?: DynamoDbTiming): Promise<UpdateOutcome> {
+  async update(commands: UpdateCommands, timing: DynamoDbTiming = {}): Promise<UpdateOutcome> {
     try {
       return await this.#write(commands.command, timing);
     } catch (error) {
@@ -67,14 +67,14 @@ export class LearningsRepository implements LearningStore {
     }
   }
 
-  async #write(command: UpdateCommandInput, timing: DynamoDbTiming | undefined): Promise<UpdateOutcome> {
+  async #write(command: UpdateCommandInput, timing: DynamoDbTiming): Promise<UpdateOutcome> {
     const { Attributes } = await this.#timed(timing, () => this.#client.send(new UpdateCommand(command)));
     // ReturnValues ALL_NEW: a write that succeeded answers the item as written.
     return { updated: true, item: Attributes as StoredLearning };
   }
 
   /** A failed write: a refusal by the condition, classified from the old item, or a storage failure. */
-  async #refused(commands: UpdateCommands, error: unknown, timing: DynamoDbTiming | undefined): Promise<UpdateOutcome> {
+  async #refused(commands: UpdateCommands, error: unknown, timing: DynamoDbTiming): Promise<UpdateOutcome> {
     if (!isConditionFailure(error)) throw storageError(error);
     const refusal = { updated: false, mayHaveApplied: mayHaveApplied(error) } as const;
     if (error.Item !== undefined) return { ...refusal, current: unmarshallItem(error.Item) };
@@ -85,12 +85,12 @@ export class LearningsRepository implements LearningStore {
   }
 
   /** Makes a call, adding the time it took (answered or not) to `timing`. */
-  async #timed<Output>(timing: DynamoDbTiming | undefined, call: () => Promise<Output>): Promise<Output> {
+  async #timed<Output>(timing: DynamoDbTiming, call: () => Promise<Output>): Promise<Output> {
     const started = performance.now();
     try {
       return await call();
     } finally {
-      if (timing !== undefined) timing.dynamoDbMs = (timing.dynamoDbMs ?? 0) + performance.now() - started;
+      timing.dynamoDbMs = (timing.dynamoDbMs ?? 0) + performance.now() - started;
     }
   }
 }
@@ -148,7 +148,7 @@ export class StorageError extends Error {
   readonly reason: 'unavailable' | 'item-too-large' | 'nested-too-deep' | 'invalid-path' | 'failed';
 
   constructor(reason: StorageError['reason'], cause: unknown) {
-    super(`DynamoDB call failed: ${reason}`, { cause });
+    super(reason, { cause });
     this.reason = reason;
   }
 }
@@ -172,7 +172,7 @@ function failureReason(error: unknown): StorageError['reason'] {
   if (UNAVAILABLE_ERROR_NAMES.has(String(name)) || UNAVAILABLE_ERROR_CODES.has(String(code)) || status >= 500) {
     return 'unavailable';
   }
-  if (name !== 'ValidationException') return 'failed';
+  // Each of these texts comes with a ValidationException: DynamoDB refused the request and wrote nothing.
   if (ITEM_TOO_LARGE.test(String(message))) return 'item-too-large';
   if (INVALID_PATH.test(String(message))) return 'invalid-path';
   return NESTED_TOO_DEEP.test(String(message)) ? 'nested-too-deep' : 'failed';

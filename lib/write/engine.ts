@@ -1,7 +1,7 @@
 // The write engine runs a body format's plan. It sends the plan's document paths when they fit in one
 // UpdateItem, whose condition also holds ownership, If-Match and If-None-Match. Otherwise it reads the
 // record and writes the values the plan computes from it, on the condition that the record is still at
-// that version. When a condition fails, classify() answers from the item as it stood: a refusal, 412,
+// that version. When a condition fails, the loop answers from the item as it stood: a refusal, 412,
 // this very write (committed by an attempt whose answer was lost), 503 when the outcome cannot be known,
 // or the plan again on that item, a bounded number of times.
 import type { Principal } from '../auth.ts';
@@ -101,8 +101,10 @@ export async function executeWrite(
       continue;
     }
     if (outcome.updated) return outcome.item;
-    const { verdict, item } = classify(outcome, attempt, request, plan);
-    if (verdict === 'this-write') return item;
+    // The classification of a failed condition: refused (thrown), this very write, or the plan again.
+    const item = mayChange(outcome.current, request, outcome.mayHaveApplied);
+    if (isThisWrite(item, attempt, plan)) return item;
+    refuseUnlessRetried(item, request, plan, outcome.mayHaveApplied);
     stored = item;
   }
   throw new ServiceUnavailableError();
@@ -165,19 +167,18 @@ function meetsPreconditions(item: StoredLearning, request: WriteRequest, mayHave
   throw new PreconditionFailedError(entityTag(request.scope, version), version);
 }
 
-type Verdict = { verdict: 'this-write'; item: StoredLearning } | { verdict: 'again'; item: StoredLearning };
-
-/** What a failed condition means, when it does not throw the answer. */
-function classify(
-  { current, mayHaveApplied }: Extract<UpdateOutcome, { updated: false }>,
-  attempt: WriteAttempt,
+/**
+ * What a failed condition means, once the item as it stood is neither refused nor this very write: the
+ * answer is thrown, unless the plan runs again on that item.
+ */
+function refuseUnlessRetried(
+  item: StoredLearning,
   request: WriteRequest,
   plan: WritePlan,
-): Verdict {
-  const item = mayChange(current, request, mayHaveApplied);
-  if (isThisWrite(item, attempt, plan)) return { verdict: 'this-write', item };
+  mayHaveApplied: boolean,
+): void {
   meetsPreconditions(item, request, mayHaveApplied);
-  if (plan.retries) return { verdict: 'again', item };
+  if (plan.retries) return;
   if (mayHaveApplied) throw new ServiceUnavailableError();
   // The condition failed, so the write was not allowed when it ran: a record that is now the caller's and
   // at an accepted version changed after that moment. A request with preconditions hears 412; one without

@@ -369,7 +369,22 @@ describe('the request log', () => {
     expect(answer?.body).toEqual({ detail: 'Internal server error', error_code: 'INTERNAL_SERVER_ERROR' });
     const entry = lines[0] ?? {};
     expect(entry).toMatchObject({ level: 'ERROR', status: 500 });
-    // The cause is what went wrong underneath, not the 500 it became.
-    expect((entry.cause as { name?: string }).name).toMatch(/^(?!InternalServerError$)\w+$/);
+    // The cause is what went wrong underneath, not the 500 it became nor the storage's wrapper of it.
+    expect((entry.cause as { name?: string }).name).toMatch(/^(?!InternalServerError$|StorageError$)\w+$/);
+  });
+
+  it('logs a 503 with the cause DynamoDB gave, which the answer never shows', async () => {
+    proxy.mode = 'throttle';
+    const logged = faulty.withEnv({ LOG_REQUESTS: 'all' });
+    const lines = await requestLogLines(async () => {
+      try {
+        await logged.invoke({ learningId: id, token: alice, body: { content: {} } });
+      } finally {
+        proxy.mode = 'pass';
+      }
+    });
+    const entry = lines[0] ?? {};
+    expect(entry).toMatchObject({ level: 'ERROR', status: 503 });
+    expect((entry.cause as { name?: string }).name).toMatch(/Throughput|Throttl/);
   });
 });

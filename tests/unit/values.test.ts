@@ -373,6 +373,9 @@ describe('DynamoDB value rules at their edges', () => {
 
   it('sameJsonValue tells numbers by sign, digits and exponent, and never mistakes a number or a string for a map', () => {
     expect(sameJsonValue(NumberValue.from('-0'), 0)).toBe(true);
+    // NaN is no JSON number: never the same as anything, itself included.
+    expect(sameJsonValue(Number.NaN, Number.NaN)).toBe(false);
+    expect(sameJsonValue(Number.NaN, 'NaN')).toBe(false);
     expect(sameJsonValue(NumberValue.from('0e5'), 0)).toBe(true);
     expect(sameJsonValue(-1, 1)).toBe(false);
     expect(sameJsonValue(10, 1)).toBe(false);
