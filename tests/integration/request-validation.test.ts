@@ -102,7 +102,8 @@ describe('Content-Type', () => {
     'application/jsonx',
     'text/application/json',
     'application/merge-patch',
-    'application/json-patch+json',
+    'application/json-patch',
+    'application/json-patch+jsonx',
     'application/merge-patch+jsonx',
     '',
   ])('%j: 422', async (type) => {
