@@ -1,7 +1,8 @@
-// The environment variables: every one declared once (ENVIRONMENT: its type, default, serverless.yml param
-// and meaning), read and validated once at cold start, so that a bad deployment fails at init with a message
-// naming the variable instead of failing every request. The README's table and serverless.yml are checked
-// against this list by tests/unit/config.test.ts. What the settings are then made into (the key source, the
+// The environment variables: every one declared once (ENVIRONMENT: its type and default; its serverless.yml
+// param and meaning in lib/config/documentation.ts, which the function does not load), read and validated
+// once at cold start, so that a bad deployment fails at init with a message naming the variable instead of
+// failing every request. The README's table and serverless.yml are checked against both by
+// tests/unit/config.test.ts. What the settings are then made into (the key source, the
 // databases, the Config the handler is given) is lib/config.ts's and lib/config/keys.ts's.
 
 export class ConfigError extends Error {
@@ -81,9 +82,6 @@ interface Variable<T, Default extends string | undefined = string | undefined> {
   parse: Parse<T>;
   /** Used when the variable is unset or blank; undefined: no default (the setting is off, or required). */
   default: Default;
-  /** The serverless.yml param that sets it when deployed; undefined for those Lambda sets (AWS_*). */
-  param: string | undefined;
-  meaning: string;
   /** A blank value is the value '' (a setting turned off) rather than the default. */
   blankTurnsOff?: boolean;
 }
@@ -100,125 +98,77 @@ const variable = <T, Default extends string | undefined>(
 export const ENVIRONMENT = {
   LEARNINGS_TABLE: variable(tableName, {
     default: 'agno_learnings',
-    param: 'learningsTable',
-    meaning: 'the table used when a request names no `db_id`',
   }),
   LEARNINGS_DATABASES: variable(text, {
     default: undefined,
-    param: 'learningsDatabases',
-    meaning: 'JSON: `db_id` → its table names, the first its default, e.g. `{"analytics":["analytics_learnings"]}`',
   }),
-  AWS_REGION: variable(text, { default: 'us-east-1', param: undefined, meaning: 'set by Lambda' }),
+  AWS_REGION: variable(text, { default: 'us-east-1' }),
   DYNAMODB_ENDPOINT: variable(url, {
     default: undefined,
-    param: 'dynamodbEndpoint',
-    meaning: 'a DynamoDB-compatible endpoint (local development)',
   }),
   DYNAMODB_CONNECT_TIMEOUT_MS: variable(integer(1, 60_000), {
     default: '1000',
-    param: 'dynamodbConnectTimeoutMs',
-    meaning: "the DynamoDB client's connection deadline",
   }),
   DYNAMODB_REQUEST_TIMEOUT_MS: variable(integer(1, 60_000), {
     default: '2000',
-    param: 'dynamodbRequestTimeoutMs',
-    meaning: "the DynamoDB client's deadline for an answer, per attempt",
   }),
   DYNAMODB_MAX_ATTEMPTS: variable(integer(1, 10), {
     default: '3',
-    param: 'dynamodbMaxAttempts',
-    meaning: 'attempts per DynamoDB call, with the SDK backoff between them',
   }),
   DYNAMODB_OLD_ITEM_ON_CONDITION_FAILURE: variable(boolean, {
     default: undefined,
-    param: 'dynamodbOldItemOnConditionFailure',
-    meaning:
-      'whether a failed condition returns the old item (DynamoDB, moto: yes; dynalite: no); default: true without `DYNAMODB_ENDPOINT`',
   }),
   JWT_ALGORITHMS: variable(list, {
     default: 'RS256',
-    param: 'jwtAlgorithms',
-    meaning: 'comma list: HS256/384/512, RS*, PS*, ES*, EdDSA; never `none`, never HMAC mixed with public-key',
   }),
   JWT_VERIFICATION_KEY: variable(text, {
     default: undefined,
-    param: 'jwtVerificationKey',
-    meaning: "a PEM public key, or for HS* the secret (at least the hash's length)",
   }),
   JWT_JWKS_URL: variable(text, {
     default: undefined,
-    param: 'jwtJwksUrl',
-    meaning: "the identity provider's JWKS URL (https), fetched at init, cached",
   }),
   JWT_JWKS_FILE: variable(text, {
     default: undefined,
-    param: 'jwtJwksFile',
-    meaning: 'a JWKS file packaged with the function (public keys only)',
   }),
   JWT_JWKS_TIMEOUT_MS: variable(integer(1, 30_000), {
     default: '2000',
-    param: 'jwtJwksTimeoutMs',
-    meaning: 'deadline of a JWKS fetch (also the longest the init waits for the key set)',
   }),
   JWT_JWKS_COOLDOWN_SECONDS: variable(integer(0, 3600), {
     default: '30',
-    param: 'jwtJwksCooldownSeconds',
-    meaning: 'least time between two fetches for an unknown `kid`',
   }),
   JWT_JWKS_CACHE_SECONDS: variable(integer(0, 86_400), {
     default: '600',
-    param: 'jwtJwksCacheSeconds',
-    meaning: 'how long fetched keys are used before a refresh (kept if it fails)',
   }),
   JWT_CLAIMS_FROM_API_GATEWAY: variable(boolean, {
     default: 'false',
-    param: 'claimsFromApiGateway',
-    meaning: "true: trust API Gateway's JWT authorizer's claims instead of verifying again",
   }),
-  JWT_ISSUER: variable(text, { default: undefined, param: 'jwtIssuer', meaning: 'when set, `iss` must equal it' }),
+  JWT_ISSUER: variable(text, { default: undefined }),
   JWT_AUDIENCE: variable(list, {
     default: undefined,
-    param: 'jwtAudience',
-    meaning: 'when set (comma list), `aud` must hold one of them; a token without `aud`: `client_id` must be one',
   }),
   JWT_USER_ID_CLAIM: variable(text, {
     default: 'sub',
-    param: 'jwtUserIdClaim',
-    meaning: "the claim holding the caller's user id (a non-empty string)",
   }),
   JWT_SCOPES_CLAIM: variable(claimNames, {
     default: 'scopes',
-    param: 'jwtScopesClaim',
-    meaning:
-      'comma list of claims read together for scopes and admin roles, each a space-separated string or an array; a name no claim has is a dotted path (`realm_access.roles`)',
   }),
   JWT_LEEWAY_SECONDS: variable(integer(0, 300), {
     default: '10',
-    param: 'jwtLeewaySeconds',
-    meaning: 'clock tolerance for `exp`, `nbf`, `iat`',
   }),
   ADMIN_SCOPE: variable(text, {
     default: 'agent_os:admin',
-    param: 'adminScope',
-    meaning: 'callers with it may change any record',
   }),
   REQUIRED_SCOPE: variable(text, {
     default: 'learnings:write',
-    param: 'requiredScope',
-    meaning: 'the scope non-admins need; set but blank: no scope check',
     blankTurnsOff: true,
   }),
   LOG_REQUESTS: variable(requestLogging, {
     default: 'all',
-    param: 'logRequests',
-    meaning: 'JSON log lines: `all` (every request), `errors` (4xx, 5xx; the rest metrics only), `none`',
   }),
   // Lambda's application log level, from the function's LoggingConfig (param logLevel): a request's line below
   // it keeps only its metrics. Kept as given (trimmed): lib/log.ts reads the level's name in any case.
   AWS_LAMBDA_LOG_LEVEL: variable(text, {
     default: undefined,
-    param: undefined,
-    meaning: 'set by Lambda (`logLevel`): below it, metrics only',
   }),
 } as const;
 

@@ -6,7 +6,8 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../../dev/local-dynamodb.ts';
 import { type RunningOffline, startOffline } from '../../dev/offline.ts';
-import { ENVIRONMENT, loadConfig } from '../../lib/config.ts';
+import { DOCUMENTATION } from '../../lib/config/documentation.ts';
+import { loadConfig } from '../../lib/config.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { learning } from '../support/harness.ts';
 import { type IdentityProvider, signingKey, startIdentityProvider } from '../support/identity-provider.ts';
@@ -88,7 +89,7 @@ describe.each(PROVIDERS)('$name', (recipe) => {
     expect(section, `no "## ${recipe.name}" section`).toBeDefined();
     for (const [variable, value] of Object.entries(recipe.env)) {
       if (variable === 'JWT_ISSUER' || variable === 'JWT_AUDIENCE') continue;
-      const { param } = ENVIRONMENT[variable as keyof typeof ENVIRONMENT];
+      const { param } = DOCUMENTATION[variable as keyof typeof DOCUMENTATION];
       expect(section).toContain(`--param="${param}=${value}"`);
     }
   });

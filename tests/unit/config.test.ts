@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { parse } from 'yaml';
+import { DOCUMENTATION } from '../../lib/config/documentation.ts';
 import { readEnvironment } from '../../lib/config/environment.ts';
 import { ConfigError, ENVIRONMENT, invocationTraceHeader, loadConfig, namesKeySource } from '../../lib/config.ts';
 
@@ -304,18 +305,19 @@ describe('the declared variables', () => {
       const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\``));
       expect(row, `no row for ${name} in the README's configuration table`).toBeDefined();
       if (declaration.default !== undefined) expect(row).toContain(`\`${declaration.default}\``);
-      if (declaration.param !== undefined) expect(row).toContain(`\`${declaration.param}\``);
-      expect(row).toContain(declaration.meaning);
+      const { param, meaning } = DOCUMENTATION[name as keyof typeof DOCUMENTATION];
+      if (param !== undefined) expect(row).toContain(`\`${param}\``);
+      expect(row).toContain(meaning);
     },
   );
 
-  it.each(Object.entries(ENVIRONMENT))('%s is set from its param in serverless.yml', (name, declaration) => {
-    if (declaration.param === undefined) {
+  it.each(Object.entries(DOCUMENTATION))('%s is set from its param in serverless.yml', (name, { param }) => {
+    if (param === undefined) {
       expect(serverless.provider.environment[name]).toBeUndefined();
       return;
     }
-    expect(serverless.provider.environment[name]).toBe(`\${param:${declaration.param}}`);
-    expect(Object.keys(serverless.params.default)).toContain(declaration.param);
+    expect(serverless.provider.environment[name]).toBe(`\${param:${param}}`);
+    expect(Object.keys(serverless.params.default)).toContain(param);
   });
 
   it('serverless.yml sets no variable the function does not declare', () => {
