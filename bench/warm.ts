@@ -264,6 +264,7 @@ const { createUpdateLearningHandler } = await import('../handlers/update-learnin
 const profiled = createUpdateLearningHandler(config, {
   repository: new LearningsRepository(timedClient, {
     oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
+    writeOnceClient: timedClient,
   }),
   plugin: {
     requestStart: () => {

@@ -34,6 +34,7 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
     options.repository ??
     new LearningsRepository(createDocumentClient(config.dynamoDb), {
       oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
+      writeOnceClient: createDocumentClient({ ...config.dynamoDb, maxAttempts: 1 }),
     });
   const authentication = authenticate(config);
   const handler = middy<HttpEvent, HttpResult, Error, RequestContext>(options.plugin)

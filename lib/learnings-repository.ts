@@ -25,6 +25,13 @@ export interface LearningsRepositoryOptions {
    * does, a failure without an item means there was no item, and no read is needed to classify it.
    */
   oldItemOnConditionFailure: boolean;
+  /**
+   * A client that makes each call once, for the writes that must never apply twice (UpdateCommands
+   * writesOnce). The SDK retries a call whose answer was lost, and the retry of an append that had
+   * committed would append again once another write has replaced the append's write id: such a write is
+   * sent once, and an attempt without an answer is settled by reading the record.
+   */
+  writeOnceClient: DynamoDBDocumentClient;
 }
 
 /** What the write engine needs of the storage: a consistent read, and a conditional UpdateItem. */
@@ -35,10 +42,12 @@ export interface LearningStore {
 
 export class LearningsRepository implements LearningStore {
   readonly #client: DynamoDBDocumentClient;
+  readonly #writeOnceClient: DynamoDBDocumentClient;
   readonly #oldItemOnConditionFailure: boolean;
 
   constructor(client: DynamoDBDocumentClient, options: LearningsRepositoryOptions) {
     this.#client = client;
+    this.#writeOnceClient = options.writeOnceClient;
     this.#oldItemOnConditionFailure = options.oldItemOnConditionFailure;
   }
 
@@ -55,26 +64,39 @@ export class LearningsRepository implements LearningStore {
   }
 
   async update(commands: UpdateCommands, timing: DynamoDbTiming = {}): Promise<UpdateOutcome> {
+    const client = commands.writesOnce ? this.#writeOnceClient : this.#client;
     try {
-      return await this.#write(commands.command, timing);
+      return await this.#write(client, commands.command, timing);
     } catch (error) {
       if (!isForeignCounter(error)) return this.#refused(commands, error, timing);
       try {
-        return await this.#write(commands.takingOverCounter(), timing);
+        return await this.#write(client, commands.takingOverCounter(), timing);
       } catch (takeOverError) {
         return this.#refused(commands, takeOverError, timing);
       }
     }
   }
 
-  async #write(command: UpdateCommandInput, timing: DynamoDbTiming): Promise<UpdateOutcome> {
-    const { Attributes } = await this.#timed(timing, () => this.#client.send(new UpdateCommand(command)));
+  async #write(
+    client: DynamoDBDocumentClient,
+    command: UpdateCommandInput,
+    timing: DynamoDbTiming,
+  ): Promise<UpdateOutcome> {
+    const { Attributes } = await this.#timed(timing, () => client.send(new UpdateCommand(command)));
     // ReturnValues ALL_NEW: a write that succeeded answers the item as written.
     return { updated: true, item: Attributes as StoredLearning };
   }
 
   /** A failed write: a refusal by the condition, classified from the old item, or a storage failure. */
   async #refused(commands: UpdateCommands, error: unknown, timing: DynamoDbTiming): Promise<UpdateOutcome> {
+    // A write sent once that got no answer may have been applied: what the record holds now tells.
+    if (commands.writesOnce && unanswered(error)) {
+      return {
+        updated: false,
+        mayHaveApplied: true,
+        current: await this.find(commands.table, commands.learningId, timing),
+      };
+    }
     if (!isConditionFailure(error)) throw storageError(error);
     const refusal = { updated: false, mayHaveApplied: mayHaveApplied(error) } as const;
     if (error.Item !== undefined) return { ...refusal, current: unmarshallItem(error.Item) };
@@ -102,6 +124,12 @@ const FOREIGN_COUNTER = /incorrect (?:data|operand) type/i;
 function isForeignCounter(error: unknown): boolean {
   const { name, message }: CallError = Object(error);
   return name === 'ValidationException' && FOREIGN_COUNTER.test(String(message));
+}
+
+/** A call that got no HTTP answer (a lost connection, a timeout): it may have reached DynamoDB all the same. */
+function unanswered(error: unknown): boolean {
+  const { $metadata }: CallError = Object(error);
+  return $metadata?.httpStatusCode === undefined;
 }
 
 function isConditionFailure(error: unknown): error is ConditionalCheckFailedException {

@@ -178,7 +178,9 @@ function refuseUnlessRetried(
   mayHaveApplied: boolean,
 ): void {
   meetsPreconditions(item, request, mayHaveApplied);
-  if (plan.retries) return;
+  // A write that must never apply twice, which may have applied and is not found in the record (another
+  // write may have replaced its id since), is not run again: its outcome is unknown.
+  if (plan.retries && !(plan.writesOnce && mayHaveApplied)) return;
   if (mayHaveApplied) throw new ServiceUnavailableError();
   // The condition failed, so the write was not allowed when it ran: a record that is now the caller's and
   // at an accepted version changed after that moment. A request with preconditions hears 412; one without

@@ -29,6 +29,8 @@ export interface WriteAttempt {
 export interface UpdateCommands {
   table: string;
   learningId: string;
+  /** The write must never apply twice (WritePlan.writesOnce): it is sent once, never retried by the SDK. */
+  writesOnce: boolean;
   command: UpdateCommandInput;
   takingOverCounter: () => UpdateCommandInput;
   /**
@@ -51,6 +53,7 @@ export function updateCommands(attempt: WriteAttempt): UpdateCommands | undefine
   return {
     table: attempt.table,
     learningId: attempt.learningId,
+    writesOnce: attempt.writesOnce,
     command: commandInput(attempt, built),
     takingOverCounter: () => commandInput(attempt, takeOverBuilt),
     // An admin's write with no precondition and no condition of its body's.

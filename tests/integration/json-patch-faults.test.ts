@@ -1,6 +1,7 @@
-// A JSON Patch whose DynamoDB answer is lost after it committed: an append is not idempotent, so the SDK's
-// retry must not append again. Each attempt is conditioned on the record not holding the request's write
-// id; the retry fails that condition, and the record that holds the id holds this write.
+// A JSON Patch whose DynamoDB answer is lost after it committed: an append is not idempotent, so it must
+// never be applied twice. It is sent once (no SDK retry) and conditioned on the record not holding the
+// request's write id; an attempt without an answer is settled by reading the record: the record that holds
+// the id holds this write, and one that does not may have lost it to a later write (503, never again).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultProxy } from '../../dev/fault-proxy.ts';
 import { signToken } from '../../dev/tokens.ts';
@@ -39,6 +40,25 @@ async function stored(content: Record<string, unknown>): Promise<string> {
 const append = [{ op: 'add', path: '/content/memories/-', value: { id: 'm1' } }];
 
 describe('an answer lost after an append committed', () => {
+  it('another append landing before anything is sent again: never appended twice; 503, the outcome unknown', async () => {
+    const id = await stored({ memories: [] });
+    proxy.next = ['lose-answer'];
+    proxy.afterLoss = async () => {
+      proxy.afterLoss = undefined;
+      const other = await harness.invoke({
+        learningId: id,
+        token: alice,
+        body: [{ op: 'add', path: '/content/memories/-', value: { id: 'm2' } }],
+        headers: { 'content-type': 'application/json-patch+json' },
+      });
+      expect(other.status).toBe(200);
+    };
+    const answer = await patch(id, append);
+    expect(answer.status).toBe(503);
+    expect(answer.headers['Retry-After']).toBe('1');
+    expect((await harness.get(id))?.content).toEqual({ memories: [{ id: 'm1' }, { id: 'm2' }] });
+  });
+
   it.each([
     ['without If-Match', false],
     ['with If-Match', true],

@@ -63,14 +63,16 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
 function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harness {
   const config = loadConfig({ ...TEST_ENV, DYNAMODB_ENDPOINT: dynamoDb.endpoint, ...env });
   const documentClient = createDocumentClient(config.dynamoDb);
-  const send = vi.spyOn(documentClient, 'send');
+  const writeOnceClient = createDocumentClient({ ...config.dynamoDb, maxAttempts: 1 });
+  const sends = [vi.spyOn(documentClient, 'send'), vi.spyOn(writeOnceClient, 'send')];
   const repository = new LearningsRepository(documentClient, {
     oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
+    writeOnceClient,
   });
   const handler = createUpdateLearningHandler(config, { repository });
   const testClient = createDocumentClient(config.dynamoDb);
   const invokeEvent = async (event: APIGatewayProxyEventV2): Promise<HttpAnswer> => {
-    send.mockClear();
+    for (const send of sends) send.mockClear();
     const result = (await handler(event, lambdaContext())) as APIGatewayProxyStructuredResultV2;
     // As Lambda's runtime does once the answer is sent: the event loop runs, and the request's log line
     // (written after the answer) is out before the next request.
@@ -88,7 +90,14 @@ function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harnes
   };
   return {
     config,
-    dynamoDbCalls: () => send.mock.calls.map(([command]) => command.constructor.name),
+    // Both clients' calls, in the order they were made.
+    dynamoDbCalls: () =>
+      sends
+        .flatMap((send) =>
+          send.mock.calls.map(([command], index) => [send.mock.invocationCallOrder[index] ?? 0, command] as const),
+        )
+        .sort(([a], [b]) => a - b)
+        .map(([, command]) => command.constructor.name),
     invoke: (spec) => invokeEvent(httpEvent(spec)),
     invokeEvent,
     put: async (item, table = 'agno_learnings') => {

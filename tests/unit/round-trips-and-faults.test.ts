@@ -212,9 +212,8 @@ describe('DynamoDB failures', () => {
         return Promise.reject(new TypeError("Cannot read properties of undefined (reading 'user_id')"));
       }
     }
-    const repository = new BrokenRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), {
-      oldItemOnConditionFailure: true,
-    });
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const repository = new BrokenRepository(client, { oldItemOnConditionFailure: true, writeOnceClient: client });
     const broken = createUpdateLearningHandler(loadConfig(TEST_ENV), { repository });
     const result = (await broken(
       httpEvent({ learningId: 'lrn_1', token: alice, body: { content: {} } }),
