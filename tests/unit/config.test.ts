@@ -306,8 +306,12 @@ describe('the declared variables', () => {
       expect(row, `no row for ${name} in the README's configuration table`).toBeDefined();
       if (declaration.default !== undefined) expect(row).toContain(`\`${declaration.default}\``);
       const { param, meaning } = DOCUMENTATION[name as keyof typeof DOCUMENTATION];
-      if (param !== undefined) expect(row).toContain(`\`${param}\``);
-      expect(row).toContain(meaning);
+      // | variable | default | param | meaning |: each cell as the documentation says it.
+      const cells = String(row)
+        .split(' | ')
+        .map((cell) => cell.replace(/^\| |\s*\|$/g, '').trim());
+      expect(cells[2]).toBe(param === undefined ? '—' : `\`${param}\``);
+      expect(cells[3]).toBe(meaning);
     },
   );
 
