@@ -86,7 +86,7 @@ function parseOperation(element: unknown, index: number, problems: Problem[]): J
   if (!isJsonObject(element)) return refuse(at, `Operation ${index}`, 'an operation must be a JSON object');
   const op = ownMember(element, 'op');
   if (!isOperationName(op)) {
-    const message = op === undefined ? 'op is required' : 'op must be one of add, remove, replace, move, copy, test';
+    const message = op === undefined ? 'op is required' : `op must be one of ${[...OPERATIONS].join(', ')}`;
     return refuse(`${at}.op`, `Operation ${index}`, message);
   }
   const label = `Operation ${index} (${op})`;
