@@ -1,12 +1,8 @@
 // RFC 7396's examples (Appendix A) over HTTP: serverless-offline running the real serverless.yml and
 // handler over dynalite, each example's original stored as content and its patch sent as
 // application/merge-patch+json; then each one level down, where the patches that are not objects apply too.
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureLearningsTable, type LocalDynamoDb, localClient, startDynalite } from '../../dev/local-dynamodb.ts';
-import { type RunningOffline, startOffline } from '../../dev/offline.ts';
-import { DEV_JWT_SECRET, signToken } from '../../dev/tokens.ts';
-import { documentClientFor, learning } from '../support/harness.ts';
+import { type OfflinePatchStack, startOfflinePatchStack } from '../support/offline-patch.ts';
 
 // [original, patch, result]: RFC 7396 Appendix A, in its order. A result of undefined: the patch is not an
 // object, which content (always an object) refuses.
@@ -32,41 +28,14 @@ const APPENDIX_A: [unknown, unknown, unknown][] = [
   [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
 ];
 
-let dynamoDb: LocalDynamoDb;
-let offline: RunningOffline;
-let alice: string;
-const documents = () => documentClientFor(dynamoDb.endpoint);
-
+let stack: OfflinePatchStack | undefined;
 beforeAll(async () => {
-  dynamoDb = await startDynalite();
-  await ensureLearningsTable(localClient(dynamoDb.endpoint), 'agno_learnings');
-  offline = await startOffline({
-    DYNAMODB_ENDPOINT: dynamoDb.endpoint,
-    JWT_ALGORITHMS: 'HS256',
-    JWT_VERIFICATION_KEY: DEV_JWT_SECRET,
-    LOG_REQUESTS: 'false',
-  });
-  alice = await signToken({ sub: 'alice' });
+  stack = await startOfflinePatchStack();
 }, 90_000);
-afterAll(async () => {
-  await offline?.stop();
-  await dynamoDb?.close();
-});
+afterAll(() => stack?.stop());
 
-async function mergeInto(content: unknown, body: unknown) {
-  const record = learning({ user_id: 'alice', content });
-  await documents().send(new PutCommand({ TableName: 'agno_learnings', Item: record }));
-  const id = String(record.learning_id);
-  const response = await fetch(`${offline.baseUrl}/learnings/${encodeURIComponent(id)}`, {
-    method: 'PATCH',
-    headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/merge-patch+json' },
-    body: JSON.stringify(body),
-  });
-  const { Item } = await documents().send(
-    new GetCommand({ TableName: 'agno_learnings', Key: { learning_id: id }, ConsistentRead: true }),
-  );
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, stored: Item?.content };
-}
+const mergeInto = (content: unknown, body: unknown) =>
+  (stack as OfflinePatchStack).patchInto(content, body, 'application/merge-patch+json');
 
 describe('RFC 7396 Appendix A over HTTP', () => {
   it.each(APPENDIX_A)('content %j, patch %j: %j', async (original, patch, result) => {
