@@ -17,7 +17,8 @@ export const MAX_NESTING_DEPTH = 31;
 const MAX_SIGNIFICANT_DIGITS = 38;
 const MAX_EXPONENT = 125;
 const MIN_EXPONENT = -130;
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** The keys a body may hold nowhere: in a value (refused here) or a JSON Patch pointer (lib/json-patch.ts). */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A decimal number as DynamoDB sees it: significant digits (no leading or trailing zeros) × 10^exponent. */
 interface Decimal {

@@ -6,7 +6,8 @@ import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { type unmarshallOptions as UnmarshallOptions, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDbConfig } from './config.ts';
 import { isExactly } from './dynamodb-values.ts';
-import { mapJsonLeaves } from './json.ts';
+import { type JsonObject, mapJsonLeaves } from './json.ts';
+import type { LearningChanges } from './learning.ts';
 
 declare global {
   interface JSON {
@@ -38,6 +39,14 @@ export function numberFromDynamoDb(text: string): unknown {
  */
 export function storable(value: unknown): unknown {
   return mapJsonLeaves(value, storableLeaf);
+}
+
+/** The fields a write names, each made storable (a field left undefined stays so). */
+export function storableChanges({ content, metadata }: LearningChanges): LearningChanges {
+  return {
+    content: storable(content) as JsonObject | undefined,
+    metadata: storable(metadata) as JsonObject | null | undefined,
+  };
 }
 
 function storableLeaf(value: unknown): unknown {

@@ -2,7 +2,7 @@
 // the learning's content and metadata, all or none. This module only reads and applies a patch; it knows
 // nothing of DynamoDB. Pointers are JSON Pointers (RFC 6901), and each must lie under /content or /metadata:
 // the other fields of a learning are never written by a patch.
-import { sameJsonValue } from './dynamodb-values.ts';
+import { FORBIDDEN_KEYS, sameJsonValue } from './dynamodb-values.ts';
 import { type FieldError, ValidationError } from './errors.ts';
 import { isJsonObject, type JsonObject, ownMember } from './json.ts';
 import { IDENTITY_FIELDS } from './schemas.ts';
@@ -42,15 +42,13 @@ export class JsonPatchConflict extends Error {
 type OperationName = JsonPatchOperation['op'];
 const OPERATIONS: ReadonlySet<string> = new Set<OperationName>(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 const FIELDS: ReadonlySet<string> = new Set(['content', 'metadata']);
-// The keys a body may hold nowhere (lib/dynamodb-values.ts refuses them in values): never a pointer's either.
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 const NOT_A_PATCH = 'Request body must be a JSON Patch: an array of operations';
 const CONTENT_NOT_OBJECT = 'content must be a JSON object';
 const METADATA_NOT_OBJECT = 'metadata must be a JSON object or null';
 // RFC 6901 §3: '~' only ever starts the escapes ~0 and ~1.
 const BAD_ESCAPE = /~(?![01])/;
 // RFC 6901 §4: an array index is 0, or digits without a leading zero; nothing else names an element.
-const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+export const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
 
 /** One problem of a patch document: where it is, what it is, and the detail it gives when it is the first. */
 interface Problem extends FieldError {

@@ -16,6 +16,15 @@ export interface BuiltExpression {
   ExpressionAttributeValues: Record<string, unknown>;
 }
 
+// An attribute name DynamoDB documents without ambiguity: 1 to 255 bytes.
+const MAX_NAME_BYTES = 255;
+
+/** Whether `key` can be an expression attribute name: a write through any other key takes whole values. */
+export function isAttributeName(key: string): boolean {
+  const bytes = Buffer.byteLength(key);
+  return bytes > 0 && bytes <= MAX_NAME_BYTES;
+}
+
 export class UpdateExpression {
   readonly #names: Record<string, string> = {};
   readonly #values: Record<string, unknown> = {};

@@ -9,13 +9,12 @@
 // list, a copy or a move, and a test of an object or a list (dynalite compares those by reference) take
 // the other way: the patch is applied to the stored item here and written whole under its version.
 import { randomUUID } from 'node:crypto';
-import { storable } from '../dynamodb.ts';
+import { storableChanges } from '../dynamodb.ts';
 import { isJsonObject, type JsonObject } from '../json.ts';
-import { applyJsonPatch, JsonPatchConflict, type JsonPatchOperation } from '../json-patch.ts';
-import type { LearningChanges } from '../learning.ts';
+import { ARRAY_INDEX, applyJsonPatch, JsonPatchConflict, type JsonPatchOperation } from '../json-patch.ts';
 import { WRITE_ATTRIBUTE } from '../service-attributes.ts';
 import { WriteConflict, type WritePlan } from './engine.ts';
-import type { UpdateExpression } from './expression.ts';
+import { isAttributeName, type UpdateExpression } from './expression.ts';
 
 export function jsonPatchPlan(operations: readonly JsonPatchOperation[]): WritePlan {
   const writeId = randomUUID();
@@ -31,10 +30,10 @@ export function jsonPatchPlan(operations: readonly JsonPatchOperation[]): WriteP
         throw error;
       }
       // Only the fields the patch changed are written: applyJsonPatch returns the others as they were.
-      const changes: LearningChanges = {};
-      if (patched.content !== stored.content) changes.content = storable(patched.content) as JsonObject;
-      if (patched.metadata !== stored.metadata) changes.metadata = storable(patched.metadata) as JsonObject | null;
-      return changes;
+      return storableChanges({
+        content: patched.content === stored.content ? undefined : (patched.content as JsonObject),
+        metadata: patched.metadata === stored.metadata ? undefined : (patched.metadata as JsonObject | null),
+      });
     },
     retries: true,
     holdsThisWrite: (item) => item[WRITE_ATTRIBUTE] === writeId,
@@ -43,11 +42,6 @@ export function jsonPatchPlan(operations: readonly JsonPatchOperation[]): WriteP
     writesOnce: true,
   };
 }
-
-// RFC 6901 §4: an array index is 0, or digits without a leading zero.
-const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
-// An attribute name DynamoDB documents without ambiguity: 1 to 255 bytes.
-const MAX_PATH_KEY_BYTES = 255;
 
 /** A pointer as a DynamoDB document path: the field, then `.#mN` for a member and `[i]` for an element. */
 interface DocumentPath {
@@ -172,8 +166,7 @@ function documentPath(tokens: readonly string[], expression: UpdateExpression): 
     } else if (ARRAY_INDEX.test(token) && token.length < 10) {
       path = step(`${parent.text}[${token}]`, true);
     } else {
-      const bytes = Buffer.byteLength(token);
-      if (bytes === 0 || bytes > MAX_PATH_KEY_BYTES) return undefined;
+      if (!isAttributeName(token)) return undefined;
       path = step(`${parent.text}.${expression.key(token)}`, false);
     }
   }

@@ -5,25 +5,19 @@
 // condition that it still holds none. A patch that cannot be paths (a key no attribute name holds, or more
 // than one expression takes) is merged onto the stored item and written whole.
 import { randomUUID } from 'node:crypto';
-import { storable } from '../dynamodb.ts';
+import { storableChanges } from '../dynamodb.ts';
 import { isJsonObject, type JsonObject, ownMember } from '../json.ts';
 import type { LearningChanges, StoredLearning } from '../learning.ts';
 import { WRITE_ATTRIBUTE } from '../service-attributes.ts';
 import type { WritePlan } from './engine.ts';
-import type { UpdateExpression } from './expression.ts';
+import { isAttributeName, type UpdateExpression } from './expression.ts';
 
 export function mergePatchPlan(patch: LearningChanges): WritePlan {
   // A merge patch is idempotent: a record holding its effect may hold another's. The write id tells.
   const writeId = randomUUID();
   return {
     paths: (expression, stored) => mergePaths(patch, expression, stored),
-    valuesFrom: (stored) => {
-      const { content, metadata } = mergedChanges(stored, patch);
-      return {
-        content: storable(content) as JsonObject | undefined,
-        metadata: storable(metadata) as JsonObject | null | undefined,
-      };
-    },
+    valuesFrom: (stored) => storableChanges(mergedChanges(stored, patch)),
     retries: true,
     holdsThisWrite: (item) => item[WRITE_ATTRIBUTE] === writeId,
     writeId,
@@ -57,9 +51,6 @@ export function mergedChanges(item: StoredLearning, patch: LearningChanges): Lea
   };
 }
 
-// An attribute name DynamoDB documents without ambiguity: 1 to 255 bytes. A patch through the empty key or
-// a longer one is written as whole values instead.
-const MAX_PATH_KEY_BYTES = 255;
 // The value at a path when no item has been seen: taken to be a map, on the condition that it is one.
 const UNKNOWN = Symbol('unknown');
 
@@ -88,8 +79,7 @@ export function mergePaths(
     }
     expression.condition(`attribute_type(${path}, ${map})`);
     for (const key of Object.keys(object)) {
-      const length = Buffer.byteLength(key);
-      if (length === 0 || length > MAX_PATH_KEY_BYTES) return false;
+      if (!isAttributeName(key)) return false;
       const member = `${path}.${expression.key(key)}`;
       const value = object[key];
       if (value === null) expression.remove(member);
