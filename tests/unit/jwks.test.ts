@@ -88,24 +88,13 @@ describe('the remote key set', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('refreshes keys in the background once they are older than their maximum age, not at it', async () => {
+  it.each([
+    ['keys in the background once they are older than their maximum age, not at it', { maxAgeMs: 1000, cooldownMs: 0 }],
+    ['stale keys at most once per cool-down: once it is over, not at its end', { maxAgeMs: 0, cooldownMs: 1000 }],
+  ])('refreshes %s', async (_name, limits) => {
     const start = Date.now();
     vi.useFakeTimers({ toFake: ['Date'], now: start });
-    const keySet = createRemoteKeySet(url, options({ maxAgeMs: 1000, cooldownMs: 0 }));
-    await keySet.prefetch();
-    vi.setSystemTime(start + 1000);
-    await keyFor(keySet);
-    await settle();
-    expect(fetches).toBe(1);
-    vi.setSystemTime(start + 1001);
-    await keyFor(keySet);
-    await expect.poll(() => fetches).toBe(2);
-  });
-
-  it('refreshes stale keys at most once per cool-down: once it is over, not at its end', async () => {
-    const start = Date.now();
-    vi.useFakeTimers({ toFake: ['Date'], now: start });
-    const keySet = createRemoteKeySet(url, options({ maxAgeMs: 0, cooldownMs: 1000 }));
+    const keySet = createRemoteKeySet(url, options(limits));
     await keySet.prefetch();
     vi.setSystemTime(start + 1000);
     await keyFor(keySet);
