@@ -31,8 +31,9 @@ export const fixedShapeHandler = middy<ShapeEvent>()
       principal: { userId: 'alice', scopes: ['learnings:write'], isAdmin: false },
       now: Math.floor(Date.now() / 1000),
       preconditions: undefined,
-      writeId: undefined,
-      writesOnce: false,
+      writeId: 'w',
+      key: undefined,
+      stored: undefined,
     }) as UpdateCommands;
     const { Attributes } = await client.send(new UpdateCommand(command));
     return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(Attributes) };

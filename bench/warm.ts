@@ -115,8 +115,9 @@ const floorCommand = (extras: Partial<WriteAttempt> = {}) =>
       principal: { userId: 'alice', scopes: ['learnings:write'], isAdmin: false },
       now: Math.floor(Date.now() / 1000),
       preconditions: undefined,
-      writeId: undefined,
-      writesOnce: false,
+      writeId: 'w',
+      key: undefined,
+      stored: undefined,
       ...extras,
     }) as UpdateCommands
   ).command;
@@ -191,7 +192,6 @@ const rawAppend = () =>
         learningId: 'lrn_append_raw',
         changes: (expression) => bundle.jsonPatchPaths(appendOperations, expression),
         writeId: randomUUID(),
-        writesOnce: true,
       }),
     ),
   );
@@ -264,7 +264,7 @@ const { createUpdateLearningHandler } = await import('../handlers/update-learnin
 const profiled = createUpdateLearningHandler(config, {
   repository: new LearningsRepository(timedClient, {
     oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
-    writeOnceClient: timedClient,
+    writeClient: timedClient,
   }),
   plugin: {
     requestStart: () => {

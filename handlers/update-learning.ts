@@ -34,7 +34,7 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
     options.repository ??
     new LearningsRepository(createDocumentClient(config.dynamoDb), {
       oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
-      writeOnceClient: createDocumentClient({ ...config.dynamoDb, maxAttempts: 1 }),
+      writeClient: createDocumentClient(config.dynamoDb, 'answered-throttles'),
     });
   const authentication = authenticate(config);
   const handler = middy<HttpEvent, HttpResult, Error, RequestContext>(options.plugin)
@@ -62,9 +62,10 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
       // deadlines end a hung call long before that timeout.
       context.timing = {};
       const result = await updateLearning(learnings, principal, command, context.timing);
-      context.outcome = result.written ? WRITTEN[command.format] : 'unchanged';
+      context.outcome = result.replayed ? 'replayed' : result.written ? WRITTEN[command.format] : 'unchanged';
       context.version = result.version;
-      return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag });
+      const replayed: Record<string, string> = result.replayed ? { 'Idempotent-Replayed': 'true' } : {};
+      return jsonResponse(200, toLearningResponse(result.item), { ETag: result.etag, ...replayed });
     });
   // Settles once a remote JWKS is fetched (at once for other key sources); never rejects.
   return Object.assign(handler, { keysReady: authentication.keysReady });

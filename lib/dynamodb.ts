@@ -1,7 +1,7 @@
 // The DynamoDB document client, built once per container. Its deadlines sit well inside the Lambda
 // timeout, so a DynamoDB that does not answer becomes a 503, never a Lambda timeout.
 
-import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { type unmarshallOptions as UnmarshallOptions, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDbConfig } from './config.ts';
@@ -64,10 +64,19 @@ export function unmarshallItem(item: Record<string, AttributeValue>): Record<str
   return unmarshall(item, unmarshallOptions());
 }
 
-export function createDocumentClient(config: DynamoDbConfig): DynamoDBDocumentClient {
+/**
+ * How a client retries a failed call. `sdk`: the SDK's standard retries, for reads. `answered-throttles`:
+ * only a throttle DynamoDB answered (it applied nothing), for writes, which must never apply twice: a call
+ * that got no answer, or a server error, may have been applied, and lib/learnings-repository.ts settles it
+ * by reading the record instead.
+ */
+export type RetryPolicy = 'sdk' | 'answered-throttles';
+
+export function createDocumentClient(config: DynamoDbConfig, retries: RetryPolicy = 'sdk'): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region: config.region,
     maxAttempts: config.maxAttempts,
+    ...(retries === 'answered-throttles' ? { retryStrategy: answeredThrottles(config.maxAttempts) } : {}),
     requestHandler: {
       connectionTimeout: config.connectTimeoutMs,
       requestTimeout: config.requestTimeoutMs,
@@ -84,53 +93,34 @@ export function createDocumentClient(config: DynamoDbConfig): DynamoDBDocumentCl
           ...(config.localCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
         }),
   });
-  noteAttemptsWithoutAnswer(client);
   return DynamoDBDocumentClient.from(client, {
     unmarshallOptions: unmarshallOptions(),
   });
 }
 
-// The SDK's HandlerExecutionContext is one object per call, shared by its attempts.
-const callsWithAttemptWithoutAnswer = new WeakSet<object>();
-const errorsThatMayHaveApplied = new WeakSet<object>();
+type RetryStrategy = Extract<NonNullable<DynamoDBClientConfig['retryStrategy']>, { recordSuccess: unknown }>;
+
+// The SDK's own backoff for throttles: a random delay up to 500 ms, doubled with each retry, at most 20 s.
+const THROTTLE_BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 20_000;
 
 /**
- * Marks a call's final error when an earlier attempt of it got no answer (a lost connection, a timeout):
- * that attempt may have reached DynamoDB and been applied, whatever the last attempt says. An attempt that
- * got any HTTP answer (a throttle, a refusal) was not applied.
+ * A retry strategy (the SDK's RetryStrategyV2) that retries a call only when DynamoDB answered it with a
+ * throttle (the SDK's THROTTLING errors: ProvisionedThroughputExceededException, ThrottlingException,
+ * RequestLimitExceeded and HTTP 429), up to `maxAttempts` in all.
  */
-function noteAttemptsWithoutAnswer(client: DynamoDBClient): void {
-  client.middlewareStack.add(
-    (next, context) =>
-      async function noteAttemptWithoutAnswer(args) {
-        try {
-          return await next(args);
-        } catch (error) {
-          const answered = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-          if (answered === undefined) callsWithAttemptWithoutAnswer.add(context);
-          throw error;
-        }
-      },
-    // Inside the retry loop (finalizeRequest), once per attempt. An attempt that got an answer throws no
-    // error here or one that carries its HTTP status, wherever in the step this runs.
-    { step: 'deserialize' },
-  );
-  // The default step, initialize, is outside the retry loop: once per call.
-  client.middlewareStack.add(
-    (next, context) =>
-      async function reportAttemptsWithoutAnswer(args) {
-        try {
-          return await next(args);
-        } catch (error) {
-          // Object() holds a thrown primitive in a wrapper of its own, which nothing asks about again.
-          if (callsWithAttemptWithoutAnswer.has(context)) errorsThatMayHaveApplied.add(Object(error));
-          throw error;
-        }
-      },
-  );
-}
-
-/** Whether a failed call may have been applied all the same, by an attempt whose answer was lost. */
-export function mayHaveApplied(error: unknown): boolean {
-  return errorsThatMayHaveApplied.has(Object(error));
+function answeredThrottles(maxAttempts: number): RetryStrategy {
+  const token = (retries: number) => ({
+    getRetryCount: () => retries,
+    getRetryDelay: () => Math.random() * Math.min(MAX_DELAY_MS, THROTTLE_BASE_DELAY_MS * 2 ** retries),
+  });
+  return {
+    acquireInitialRetryToken: async () => token(0),
+    refreshRetryTokenForRetry: async (previous, { errorType, error }) => {
+      const retries = previous.getRetryCount() + 1;
+      if (errorType !== 'THROTTLING' || retries >= maxAttempts) throw error;
+      return token(retries);
+    },
+    recordSuccess: () => {},
+  };
 }

@@ -2,7 +2,7 @@
 // builds. It knows nothing of HTTP: a failed call throws a StorageError.
 import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { mayHaveApplied, unmarshallItem } from './dynamodb.ts';
+import { unmarshallItem } from './dynamodb.ts';
 import type { StoredLearning } from './learning.ts';
 import type { UpdateCommands } from './write/update-command.ts';
 
@@ -10,7 +10,8 @@ export type UpdateOutcome =
   | { updated: true; item: StoredLearning }
   /**
    * `current` is the item as it stood when the condition failed, undefined when there was none.
-   * `mayHaveApplied`: an earlier attempt of the call got no answer, and may have been applied all the same.
+   * `mayHaveApplied`: the write got no answer that says it was refused, and may have been applied: `current`
+   * is the item as read after it.
    */
   | { updated: false; current: StoredLearning | undefined; mayHaveApplied: boolean };
 
@@ -26,28 +27,33 @@ export interface LearningsRepositoryOptions {
    */
   oldItemOnConditionFailure: boolean;
   /**
-   * A client that makes each call once, for the writes that must never apply twice (UpdateCommands
-   * writesOnce). The SDK retries a call whose answer was lost, and the retry of an append that had
-   * committed would append again once another write has replaced the append's write id: such a write is
-   * sent once, and an attempt without an answer is settled by reading the record.
+   * The client for writes, which retries only throttles (createDocumentClient's `answered-throttles`). The
+   * SDK retries a call whose answer was lost, and that retry of a write that had committed would apply it
+   * again once another write has changed the record: a write is never sent again once it may have
+   * applied, and such an attempt is settled by reading the record.
    */
-  writeOnceClient: DynamoDBDocumentClient;
+  writeClient: DynamoDBDocumentClient;
 }
 
 /** What the write engine needs of the storage: a consistent read, and a conditional UpdateItem. */
 export interface LearningStore {
   find(table: string, learningId: string, timing?: DynamoDbTiming): Promise<StoredLearning | undefined>;
   update(commands: UpdateCommands, timing?: DynamoDbTiming): Promise<UpdateOutcome>;
+  /**
+   * An UpdateItem that keeps the service's own attributes tidy (a trim of expired keys): it fails
+   * quietly, when its condition fails or DynamoDB does, and leaves the work to a later request.
+   */
+  tidy(command: UpdateCommandInput, timing?: DynamoDbTiming): Promise<void>;
 }
 
 export class LearningsRepository implements LearningStore {
   readonly #client: DynamoDBDocumentClient;
-  readonly #writeOnceClient: DynamoDBDocumentClient;
+  readonly #writeClient: DynamoDBDocumentClient;
   readonly #oldItemOnConditionFailure: boolean;
 
   constructor(client: DynamoDBDocumentClient, options: LearningsRepositoryOptions) {
     this.#client = client;
-    this.#writeOnceClient = options.writeOnceClient;
+    this.#writeClient = options.writeClient;
     this.#oldItemOnConditionFailure = options.oldItemOnConditionFailure;
   }
 
@@ -64,33 +70,36 @@ export class LearningsRepository implements LearningStore {
   }
 
   async update(commands: UpdateCommands, timing: DynamoDbTiming = {}): Promise<UpdateOutcome> {
-    const client = commands.writesOnce ? this.#writeOnceClient : this.#client;
     try {
-      return await this.#write(client, commands.command, timing);
+      return await this.#write(commands.command, timing);
     } catch (error) {
       if (!isForeignCounter(error)) return this.#refused(commands, error, timing);
       try {
-        return await this.#write(client, commands.takingOverCounter(), timing);
+        return await this.#write(commands.takingOverCounter(), timing);
       } catch (takeOverError) {
         return this.#refused(commands, takeOverError, timing);
       }
     }
   }
 
-  async #write(
-    client: DynamoDBDocumentClient,
-    command: UpdateCommandInput,
-    timing: DynamoDbTiming,
-  ): Promise<UpdateOutcome> {
-    const { Attributes } = await this.#timed(timing, () => client.send(new UpdateCommand(command)));
+  async tidy(command: UpdateCommandInput, timing: DynamoDbTiming = {}): Promise<void> {
+    try {
+      await this.#timed(timing, () => this.#writeClient.send(new UpdateCommand(command)));
+    } catch {
+      // Nothing to do: the next request that finds the work undone does it.
+    }
+  }
+
+  async #write(command: UpdateCommandInput, timing: DynamoDbTiming): Promise<UpdateOutcome> {
+    const { Attributes } = await this.#timed(timing, () => this.#writeClient.send(new UpdateCommand(command)));
     // ReturnValues ALL_NEW: a write that succeeded answers the item as written.
     return { updated: true, item: Attributes as StoredLearning };
   }
 
   /** A failed write: a refusal by the condition, classified from the old item, or a storage failure. */
   async #refused(commands: UpdateCommands, error: unknown, timing: DynamoDbTiming): Promise<UpdateOutcome> {
-    // A write sent once that got no answer may have been applied: what the record holds now tells.
-    if (commands.writesOnce && unanswered(error)) {
+    // A write that DynamoDB did not refuse may have been applied: what the record holds now tells.
+    if (mayHaveApplied(error)) {
       return {
         updated: false,
         mayHaveApplied: true,
@@ -98,7 +107,7 @@ export class LearningsRepository implements LearningStore {
       };
     }
     if (!isConditionFailure(error)) throw storageError(error);
-    const refusal = { updated: false, mayHaveApplied: mayHaveApplied(error) } as const;
+    const refusal = { updated: false, mayHaveApplied: false } as const;
     if (error.Item !== undefined) return { ...refusal, current: unmarshallItem(error.Item) };
     // No old item came back. DynamoDB returns one whenever there is one, and a condition of existence
     // alone fails only when there is none; otherwise (dynalite) the record is read.
@@ -126,10 +135,17 @@ function isForeignCounter(error: unknown): boolean {
   return name === 'ValidationException' && FOREIGN_COUNTER.test(String(message));
 }
 
-/** A call that got no HTTP answer (a lost connection, a timeout): it may have reached DynamoDB all the same. */
-function unanswered(error: unknown): boolean {
+/**
+ * Whether a failed write may have been applied all the same. Only a 4xx answer (a failed condition, a
+ * throttle, a refused request) says that DynamoDB wrote nothing; a call without an answer (a lost
+ * connection, a timeout), a server error (DynamoDB's InternalServerError: "the request may have succeeded")
+ * or an answer that cannot be read may have reached it.
+ */
+function mayHaveApplied(error: unknown): boolean {
   const { $metadata }: CallError = Object(error);
-  return $metadata?.httpStatusCode === undefined;
+  const status = $metadata?.httpStatusCode;
+  if (status === undefined) return failureReason(error) === 'unavailable';
+  return status < 400 || status >= 500;
 }
 
 function isConditionFailure(error: unknown): error is ConditionalCheckFailedException {

@@ -11,10 +11,16 @@ export const SERVICE_ATTRIBUTE_PREFIX = 'etag_';
 export const VERSION_ATTRIBUTE = `${SERVICE_ATTRIBUTE_PREFIX}version`;
 
 /**
- * The id of the request that merged into the record last. A merge patch is idempotent, so a record that
- * holds a merge's effect does not show which request wrote it: this attribute does. It is never answered.
+ * The id of the request that wrote the record last: a write whose answer was lost finds itself by it. A
+ * record that holds a write's values may hold another request's equal ones. It is never answered.
  */
 export const WRITE_ATTRIBUTE = `${SERVICE_ATTRIBUTE_PREFIX}write`;
+
+/**
+ * The Idempotency-Keys the record was written with lately, a map from a hash of the caller and key to when
+ * the write was made, by which request, with which body (lib/write/idempotency.ts). It is never answered.
+ */
+export const KEYS_ATTRIBUTE = `${SERVICE_ATTRIBUTE_PREFIX}keys`;
 
 export function versionOf(item: Readonly<Record<string, unknown>>): number {
   const version = item[VERSION_ATTRIBUTE];

@@ -7,6 +7,7 @@ import type { LearningChanges, StoredLearning } from './learning.ts';
 import type { DynamoDbTiming, LearningStore } from './learnings-repository.ts';
 import { versionOf } from './service-attributes.ts';
 import { executeWrite, readLearning, type WritePlan } from './write/engine.ts';
+import type { IdempotencyKey } from './write/idempotency.ts';
 import { jsonPatchPlan } from './write/json-patch.ts';
 import { mergePatchPlan } from './write/merge-patch.ts';
 import { wholeReplacePlan } from './write/whole-replace.ts';
@@ -28,6 +29,8 @@ export type UpdateLearningCommand = LearningEdit & {
   scope: string;
   learningId: string;
   preconditions: Preconditions | undefined;
+  /** The Idempotency-Key, undefined when the request sent none. */
+  key: IdempotencyKey | undefined;
 };
 
 export interface UpdateLearningResult {
@@ -37,6 +40,8 @@ export interface UpdateLearningResult {
   etag: string;
   /** False for a body that changes nothing ({} or []): the record was checked and returned, not written. */
   written: boolean;
+  /** True when the Idempotency-Key's earlier request wrote the record, and this one wrote nothing. */
+  replayed: boolean;
 }
 
 export async function updateLearning(
@@ -45,16 +50,16 @@ export async function updateLearning(
   command: UpdateLearningCommand,
   timing?: DynamoDbTiming,
 ): Promise<UpdateLearningResult> {
-  const { table, scope, learningId, preconditions } = command;
-  const request = { table, scope, learningId, principal, preconditions, now: Math.floor(Date.now() / 1000) };
+  const { table, scope, learningId, preconditions, key } = command;
+  const request = { table, scope, learningId, principal, preconditions, key, now: Math.floor(Date.now() / 1000) };
   const plan = planOf(command);
   // Nothing to write: one read, and the same rules as a write.
-  const item =
+  const { item, replayed } =
     plan === undefined
-      ? await readLearning(repository, request, timing)
+      ? { item: await readLearning(repository, request, timing), replayed: false }
       : await executeWrite(repository, request, plan, timing);
   const version = versionOf(item);
-  return { item, version, etag: entityTag(scope, version), written: plan !== undefined };
+  return { item, version, etag: entityTag(scope, version), written: plan !== undefined && !replayed, replayed };
 }
 
 /** The write the body asks for, or undefined when it changes nothing. */

@@ -1,15 +1,17 @@
-// Path, query, If-Match, If-None-Match and body against the schemas, and the body's values against DynamoDB's limits:
+// Path, query, If-Match, If-None-Match, Idempotency-Key and body against the schemas, and the body's values against DynamoDB's limits:
 // every 422 and 413 is decided here, before any database call.
 import type { MiddlewareObj } from '@middy/core';
+import type { Principal } from '../../lib/auth.ts';
 import type { Config } from '../../lib/config.ts';
 import { attributeSize, bodyValues, MAX_ITEM_BYTES, valueBytes } from '../../lib/dynamodb-values.ts';
-import { PayloadTooLargeError } from '../../lib/errors.ts';
+import { PayloadTooLargeError, ValidationError } from '../../lib/errors.ts';
 import { parsePreconditions } from '../../lib/etag.ts';
 import { parseJsonPatch } from '../../lib/json-patch.ts';
 import type { LearningChanges } from '../../lib/learning.ts';
 import { jsonPatchRequestSchema, parseOrThrow, updateLearningRequestSchema } from '../../lib/schemas.ts';
 import { tableResolver } from '../../lib/tables.ts';
 import type { BodyFormat, LearningEdit } from '../../lib/update-learning.ts';
+import { type IdempotencyKey, idempotencyKey, isIdempotencyKey } from '../../lib/write/idempotency.ts';
 import { mergedChanges } from '../../lib/write/merge-patch.ts';
 import { type HttpEvent, type HttpResult, header, type PipelineRequest, type RequestContext } from './http.ts';
 
@@ -55,9 +57,27 @@ export function validateRequest(config: Config): MiddlewareObj<HttpEvent, HttpRe
       scope,
       learningId,
       preconditions: parsePreconditions(header(event, 'if-match'), header(event, 'if-none-match'), scope),
+      // authenticate, which runs first, set the principal or threw.
+      key: requestKey(header(event, 'idempotency-key'), context.principal as Principal, format, values.exact),
     };
   };
   return { before: validateRequestBefore };
+}
+
+/** The request's Idempotency-Key, scoped to the caller; a value outside the contract's is a 422. */
+function requestKey(
+  text: string | undefined,
+  principal: Principal,
+  format: BodyFormat,
+  body: unknown,
+): IdempotencyKey | undefined {
+  if (text === undefined) return undefined;
+  if (!isIdempotencyKey(text)) {
+    throw new ValidationError('Idempotency-Key must be 1 to 255 visible ASCII characters', [
+      { path: 'header.idempotency-key', message: 'malformed' },
+    ]);
+  }
+  return idempotencyKey(principal.userId, text, format, body);
 }
 
 /**

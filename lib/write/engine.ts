@@ -1,17 +1,26 @@
 // The write engine runs a body format's plan. It sends the plan's document paths when they fit in one
-// UpdateItem, whose condition also holds ownership, If-Match and If-None-Match. Otherwise it reads the
-// record and writes the values the plan computes from it, on the condition that the record is still at
-// that version. When a condition fails, the loop answers from the item as it stood: a refusal, 412,
-// this very write (committed by an attempt whose answer was lost), 503 when the outcome cannot be known,
-// or the plan again on that item, a bounded number of times.
+// UpdateItem, whose condition also holds ownership, If-Match, If-None-Match and the Idempotency-Key.
+// Otherwise it reads the record and writes the values the plan computes from it, on the condition that
+// the record is still at that version. When a condition fails, the loop answers from the item as it stood:
+// a refusal, 412, this very write (committed by an attempt whose answer was lost), a replay of the key's
+// earlier request, 503 when the outcome cannot be known, or the plan again on that item, a bounded number
+// of times. An attempt that may have applied is never sent again (docs/write-path.md).
+import { randomBytes } from 'node:crypto';
 import type { Principal } from '../auth.ts';
-import { ConflictError, LearningNotFoundError, PreconditionFailedError, ServiceUnavailableError } from '../errors.ts';
+import {
+  ConflictError,
+  LearningNotFoundError,
+  PreconditionFailedError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../errors.ts';
 import { entityTag, type Preconditions, preconditionsHold } from '../etag.ts';
 import type { LearningChanges, StoredLearning } from '../learning.ts';
 import { type DynamoDbTiming, type LearningStore, StorageError, type UpdateOutcome } from '../learnings-repository.ts';
 import { refusalOf } from '../ownership.ts';
-import { versionOf } from '../service-attributes.ts';
+import { versionOf, WRITE_ATTRIBUTE } from '../service-attributes.ts';
 import type { UpdateExpression } from './expression.ts';
+import { holdsKeys, type IdempotencyKey, keyState, trimCommand } from './idempotency.ts';
 import { type UpdateCommands, updateCommands, type WriteAttempt } from './update-command.ts';
 import { setWholeValues } from './whole-replace.ts';
 
@@ -29,15 +38,6 @@ export interface WritePlan {
    * runs again on the item as it then stood. A plan that does not retry answers as the refusal says.
    */
   retries: boolean;
-  /** Whether the item holds this request's write, rather than an equal one by another request. */
-  holdsThisWrite(item: StoredLearning): boolean;
-  /** This request's id, written with every attempt, when holdsThisWrite needs one. */
-  writeId: string | undefined;
-  /**
-   * Whether the write must never apply twice (an append is not idempotent): each attempt is conditioned on
-   * the record not holding its write id, and a record that holds it holds this write, whatever came after.
-   */
-  writesOnce: boolean;
 }
 
 /**
@@ -58,6 +58,14 @@ export interface WriteRequest {
   /** Unix seconds, written to updated_at. */
   now: number;
   preconditions: Preconditions | undefined;
+  /** The request's Idempotency-Key, undefined without one. */
+  key: IdempotencyKey | undefined;
+}
+
+/** The item as written, or as it stands when the key's earlier request wrote it (`replayed`). */
+export interface WriteResult {
+  item: StoredLearning;
+  replayed: boolean;
 }
 
 /**
@@ -72,20 +80,22 @@ export async function executeWrite(
   request: WriteRequest,
   plan: WritePlan,
   timing?: DynamoDbTiming,
-): Promise<StoredLearning> {
+): Promise<WriteResult> {
+  // Written with every attempt: the record that holds it holds this request's write.
+  const writeId = randomBytes(12).toString('base64url');
   // The item as last seen: read, or returned by a failed condition. Undefined until then.
   let stored: StoredLearning | undefined;
   for (let writes = 1; writes <= MAX_WRITES; writes++) {
-    let attempt = pathsAttempt(request, plan, stored);
+    let attempt = pathsAttempt(request, plan, writeId, stored);
     let commands = updateCommands(attempt);
     if (commands === undefined && stored === undefined) {
       // Paths that assumed the record's shape did not fit: read it, and try paths that know it.
       stored = await readLearning(repository, request, timing);
-      attempt = pathsAttempt(request, plan, stored);
+      attempt = pathsAttempt(request, plan, writeId, stored);
       commands = updateCommands(attempt);
     }
     if (commands === undefined) {
-      attempt = wholeValueAttempt(request, plan, stored as StoredLearning);
+      attempt = wholeValueAttempt(request, plan, writeId, stored as StoredLearning);
       // Whole values are one short action per field: they always fit in one expression.
       commands = updateCommands(attempt) as UpdateCommands;
     }
@@ -94,20 +104,70 @@ export async function executeWrite(
       outcome = await repository.update(commands, timing);
     } catch (error) {
       // Paths that assumed the record's shape can name a value by a path that does not match it (an index
-      // into a map), which DynamoDB may refuse as invalid before it checks the condition. Nothing was
-      // written: read the record, and write knowing its shape.
+      // into a map, a key's entry where the record has no map of keys), which DynamoDB may refuse as invalid
+      // before it checks the condition. Nothing was written: read the record, and write knowing its shape.
       if (!(error instanceof StorageError && error.reason === 'invalid-path' && stored === undefined)) throw error;
       stored = await readLearning(repository, request, timing);
       continue;
     }
-    if (outcome.updated) return outcome.item;
-    // The classification of a failed condition: refused (thrown), this very write, or the plan again.
+    if (outcome.updated) {
+      await trimKeys(repository, request, outcome.item, timing);
+      return { item: outcome.item, replayed: false };
+    }
     const item = mayChange(outcome.current, request, outcome.mayHaveApplied);
-    if (isThisWrite(item, attempt, plan)) return item;
-    refuseUnlessRetried(item, request, plan, outcome.mayHaveApplied);
+    const answer = written(item, request, writeId);
+    if (answer !== undefined) return answer;
+    if (outcome.mayHaveApplied) {
+      // The write is not in the record, yet it may have applied and had its id replaced by a later write,
+      // or still be on its way to DynamoDB. It runs again only where that cannot apply it twice: with a key,
+      // whose entry would be in the record and keeps any two attempts from both applying; or when If-Match
+      // names one version and the record is still at it (the write would have moved it), since every
+      // attempt is conditioned on that version. Otherwise its outcome is unknown.
+      if (request.key === undefined && !stillAtTheVersion(request, item)) throw new ServiceUnavailableError();
+      meetsPreconditions(item, request);
+    } else {
+      // A keyed attempt that wrote a map of keys fails where another write has made one since: it runs again.
+      refuseUnlessRetried(item, request, plan.retries || keysAppeared(request, stored, item));
+    }
     stored = item;
   }
   throw new ServiceUnavailableError();
+}
+
+/** The answer when the item holds this request's write, or the key's earlier request; undefined otherwise. */
+function written(item: StoredLearning, request: WriteRequest, writeId: string): WriteResult | undefined {
+  if (item[WRITE_ATTRIBUTE] === writeId) return { item, replayed: false };
+  if (request.key === undefined) return undefined;
+  const state = keyState(item, request.key, writeId, request.now);
+  if (state === 'other-body') {
+    throw new ValidationError('This Idempotency-Key was sent with another body', [
+      { path: 'header.idempotency-key', message: 'already used with another body' },
+    ]);
+  }
+  return state === 'absent' ? undefined : { item, replayed: state === 'replay' };
+}
+
+function stillAtTheVersion(request: WriteRequest, item: StoredLearning): boolean {
+  const match = request.preconditions?.match;
+  return match?.length === 1 && match[0] === versionOf(item);
+}
+
+function keysAppeared(request: WriteRequest, stored: StoredLearning | undefined, item: StoredLearning): boolean {
+  return request.key !== undefined && stored !== undefined && !holdsKeys(stored) && holdsKeys(item);
+}
+
+/**
+ * Removes the item's expired keys once enough have gathered (idempotency.ts trimCommand). The learning is
+ * written already: a trim that fails is left to a later keyed write.
+ */
+async function trimKeys(
+  repository: LearningStore,
+  request: WriteRequest,
+  item: StoredLearning,
+  timing?: DynamoDbTiming,
+): Promise<void> {
+  const trim = request.key === undefined ? undefined : trimCommand(request.table, item, request.now);
+  if (trim !== undefined) await repository.tidy(trim, timing);
 }
 
 /** A strongly consistent read of the record, refused as a write would be. */
@@ -117,21 +177,26 @@ export async function readLearning(
   timing?: DynamoDbTiming,
 ): Promise<StoredLearning> {
   const item = mayChange(await repository.find(request.table, request.learningId, timing), request, false);
-  meetsPreconditions(item, request, false);
+  meetsPreconditions(item, request);
   return item;
 }
 
-function pathsAttempt(request: WriteRequest, plan: WritePlan, stored: StoredLearning | undefined): WriteAttempt {
-  return {
-    ...request,
-    changes: (expression) => plan.paths(expression, stored),
-    writeId: plan.writeId,
-    writesOnce: plan.writesOnce,
-  };
+function pathsAttempt(
+  request: WriteRequest,
+  plan: WritePlan,
+  writeId: string,
+  stored: StoredLearning | undefined,
+): WriteAttempt {
+  return { ...request, changes: (expression) => plan.paths(expression, stored), writeId, stored };
 }
 
 /** The values computed from the item, written whole on the condition that the record is still at its version. */
-function wholeValueAttempt(request: WriteRequest, plan: WritePlan, stored: StoredLearning): WriteAttempt {
+function wholeValueAttempt(
+  request: WriteRequest,
+  plan: WritePlan,
+  writeId: string,
+  stored: StoredLearning,
+): WriteAttempt {
   const version = versionOf(stored);
   let values: LearningChanges;
   try {
@@ -144,66 +209,38 @@ function wholeValueAttempt(request: WriteRequest, plan: WritePlan, stored: Store
     ...request,
     preconditions: { match: [version] },
     changes: (expression) => setWholeValues(expression, values),
-    writeId: plan.writeId,
-    writesOnce: plan.writesOnce,
+    writeId,
+    stored,
   };
 }
 
-// Each refusal below becomes 503 when `mayHaveApplied`: an attempt whose answer was lost may have written
-// before the record changed again (written over, handed over, deleted), and a refusal would claim that
-// nothing changed.
-
-// Ownership answers first: a caller who may not change the record learns nothing from a stale tag.
+// Ownership answers first: a caller who may not change the record learns nothing from a stale tag, nor
+// from a key. A refusal becomes 503 when `mayHaveApplied`: an attempt whose answer was lost may have
+// written before the record changed again (handed over, deleted), and a refusal would claim that nothing
+// changed.
 function mayChange(item: StoredLearning | undefined, request: WriteRequest, mayHaveApplied: boolean): StoredLearning {
   const refusal = refusalOf(item, request.principal);
   if (refusal !== undefined) throw mayHaveApplied ? new ServiceUnavailableError() : refusal;
   return item as StoredLearning;
 }
 
-function meetsPreconditions(item: StoredLearning, request: WriteRequest, mayHaveApplied: boolean): void {
+function meetsPreconditions(item: StoredLearning, request: WriteRequest): void {
   const version = versionOf(item);
   if (preconditionsHold(request.preconditions, version)) return;
-  if (mayHaveApplied) throw new ServiceUnavailableError();
   throw new PreconditionFailedError(entityTag(request.scope, version), version);
 }
 
 /**
- * What a failed condition means, once the item as it stood is neither refused nor this very write: the
- * answer is thrown, unless the plan runs again on that item.
+ * What a failed condition means, once the item as it stood is neither refused nor this request's write:
+ * the answer is thrown, unless the write `retries` on that item.
  */
-function refuseUnlessRetried(
-  item: StoredLearning,
-  request: WriteRequest,
-  plan: WritePlan,
-  mayHaveApplied: boolean,
-): void {
-  meetsPreconditions(item, request, mayHaveApplied);
-  // A write that must never apply twice, which may have applied and is not found in the record (another
-  // write may have replaced its id since), is not run again: its outcome is unknown.
-  if (plan.retries && !(plan.writesOnce && mayHaveApplied)) return;
-  if (mayHaveApplied) throw new ServiceUnavailableError();
+function refuseUnlessRetried(item: StoredLearning, request: WriteRequest, retries: boolean): void {
+  meetsPreconditions(item, request);
+  if (retries) return;
   // The condition failed, so the write was not allowed when it ran: a record that is now the caller's and
   // at an accepted version changed after that moment. A request with preconditions hears 412; one without
   // hears 404, since the record did not exist for it.
   if (request.preconditions === undefined) throw new LearningNotFoundError();
   const version = versionOf(item);
   throw new PreconditionFailedError(entityTag(request.scope, version), version);
-}
-
-/**
- * The SDK retries a call whose answer was lost, and the retry of a conditional write that had committed
- * fails its condition on that very write. A plan that writes once knows its write by its id alone. Any
- * other write succeeded if the record was written this second, is one version past a version the attempt
- * was conditioned on, and holds this request's write; an attempt with no If-Match to condition it on
- * writes again when retried, so it is never in this case.
- */
-function isThisWrite(item: StoredLearning, attempt: WriteAttempt, plan: WritePlan): boolean {
-  if (!plan.holdsThisWrite(item)) return false;
-  if (plan.writesOnce) return true;
-  const { match } = attempt.preconditions ?? {};
-  return (
-    item.updated_at === attempt.now &&
-    match !== undefined &&
-    preconditionsHold(attempt.preconditions, versionOf(item) - 1)
-  );
 }

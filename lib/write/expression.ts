@@ -100,9 +100,11 @@ export class UpdateExpression {
   }
 
   build(): BuiltExpression {
-    const removals = this.#remove.length === 0 ? '' : ` REMOVE ${this.#remove.join(', ')}`;
+    const actions = [];
+    if (this.#set.length > 0) actions.push(`SET ${this.#set.join(', ')}`);
+    if (this.#remove.length > 0) actions.push(`REMOVE ${this.#remove.join(', ')}`);
     return {
-      UpdateExpression: `SET ${this.#set.join(', ')}${removals}`,
+      UpdateExpression: actions.join(' '),
       ConditionExpression: this.#conditions.join(' AND '),
       ExpressionAttributeNames: this.#names,
       ExpressionAttributeValues: this.#values,

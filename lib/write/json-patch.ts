@@ -8,16 +8,13 @@
 // on each other (two on one list, one under a path an earlier one wrote), an insert in the middle of a
 // list, a copy or a move, and a test of an object or a list (dynalite compares those by reference) take
 // the other way: the patch is applied to the stored item here and written whole under its version.
-import { randomUUID } from 'node:crypto';
 import { storableChanges } from '../dynamodb.ts';
 import { isJsonObject, type JsonObject } from '../json.ts';
 import { ARRAY_INDEX, applyJsonPatch, JsonPatchConflict, type JsonPatchOperation } from '../json-patch.ts';
-import { WRITE_ATTRIBUTE } from '../service-attributes.ts';
 import { WriteConflict, type WritePlan } from './engine.ts';
 import { isAttributeName, type UpdateExpression } from './expression.ts';
 
 export function jsonPatchPlan(operations: readonly JsonPatchOperation[]): WritePlan {
-  const writeId = randomUUID();
   return {
     // Once an attempt has failed, the item it returned shows whether the patch applies: it is applied here.
     paths: (expression, stored) => stored === undefined && jsonPatchPaths(operations, expression),
@@ -36,10 +33,6 @@ export function jsonPatchPlan(operations: readonly JsonPatchOperation[]): WriteP
       });
     },
     retries: true,
-    holdsThisWrite: (item) => item[WRITE_ATTRIBUTE] === writeId,
-    writeId,
-    // An append applied twice stores its element twice.
-    writesOnce: true,
   };
 }
 

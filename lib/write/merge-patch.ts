@@ -4,25 +4,17 @@
 // through is a map, or, where the item as last seen holds no map, SET the patch applied to {} there on the
 // condition that it still holds none. A patch that cannot be paths (a key no attribute name holds, or more
 // than one expression takes) is merged onto the stored item and written whole.
-import { randomUUID } from 'node:crypto';
 import { storableChanges } from '../dynamodb.ts';
 import { isJsonObject, type JsonObject, ownMember } from '../json.ts';
 import type { LearningChanges, StoredLearning } from '../learning.ts';
-import { WRITE_ATTRIBUTE } from '../service-attributes.ts';
 import type { WritePlan } from './engine.ts';
 import { isAttributeName, type UpdateExpression } from './expression.ts';
 
 export function mergePatchPlan(patch: LearningChanges): WritePlan {
-  // A merge patch is idempotent: a record holding its effect may hold another's. The write id tells.
-  const writeId = randomUUID();
   return {
     paths: (expression, stored) => mergePaths(patch, expression, stored),
     valuesFrom: (stored) => storableChanges(mergedChanges(stored, patch)),
     retries: true,
-    holdsThisWrite: (item) => item[WRITE_ATTRIBUTE] === writeId,
-    writeId,
-    // A merge applied twice leaves what it left once.
-    writesOnce: false,
   };
 }
 

@@ -4,9 +4,11 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Principal } from '../auth.ts';
 import type { Preconditions } from '../etag.ts';
+import type { StoredLearning } from '../learning.ts';
 import { ownershipCondition } from '../ownership.ts';
 import { VERSION_ATTRIBUTE, WRITE_ATTRIBUTE } from '../service-attributes.ts';
 import { type BuiltExpression, UpdateExpression } from './expression.ts';
+import { addKey, type IdempotencyKey } from './idempotency.ts';
 
 /** What one UpdateItem of a write is made of. */
 export interface WriteAttempt {
@@ -19,18 +21,18 @@ export interface WriteAttempt {
   preconditions: Preconditions | undefined;
   /** Adds the body format's actions and conditions; false when they cannot be written as document paths. */
   changes: (expression: UpdateExpression) => boolean;
-  /** Written to WRITE_ATTRIBUTE, so that a retry can tell this write from another's. */
-  writeId: string | undefined;
-  /** Whether the write is conditioned on the record not holding its write id already (WritePlan.writesOnce). */
-  writesOnce: boolean;
+  /** Written to WRITE_ATTRIBUTE, so that a write whose answer was lost can find itself in the record. */
+  writeId: string;
+  /** The request's Idempotency-Key, recorded by the write on the condition that the record holds it not. */
+  key: IdempotencyKey | undefined;
+  /** The item as last seen (read, or returned by a failed condition), undefined before any was. */
+  stored: StoredLearning | undefined;
 }
 
 /** An UpdateItem ready to send, and the same write for a record whose counter another tool wrote. */
 export interface UpdateCommands {
   table: string;
   learningId: string;
-  /** The write must never apply twice (WritePlan.writesOnce): it is sent once, never retried by the SDK. */
-  writesOnce: boolean;
   command: UpdateCommandInput;
   takingOverCounter: () => UpdateCommandInput;
   /**
@@ -53,7 +55,6 @@ export function updateCommands(attempt: WriteAttempt): UpdateCommands | undefine
   return {
     table: attempt.table,
     learningId: attempt.learningId,
-    writesOnce: attempt.writesOnce,
     command: commandInput(attempt, built),
     takingOverCounter: () => commandInput(attempt, takeOverBuilt),
     // An admin's write with no precondition and no condition of its body's.
@@ -84,13 +85,8 @@ function buildWrite(attempt: WriteAttempt, expression: UpdateExpression, takeOve
     expression.condition(`NOT ${parenthesised(versionIn(noneMatch, 'notVersion', expression), noneMatch)}`);
   }
   if (!attempt.changes(expression)) return false;
-  if (attempt.writeId !== undefined) {
-    const write = expression.name('write', WRITE_ATTRIBUTE);
-    const id = expression.value('write', attempt.writeId);
-    expression.set(write, id);
-    // A comparison with a missing attribute is false, whatever the comparator: its absence is asked first.
-    if (attempt.writesOnce) expression.condition(`(attribute_not_exists(${write}) OR ${write} <> ${id})`);
-  }
+  expression.set(expression.name('write', WRITE_ATTRIBUTE), expression.value('write', attempt.writeId));
+  if (attempt.key !== undefined) addKey(expression, attempt.key, attempt.writeId, attempt.now, attempt.stored);
   expression.set(expression.name('updated_at'), expression.value('updated_at', attempt.now));
   const version = expression.name('version', VERSION_ATTRIBUTE);
   const one = expression.value('one', 1);

@@ -1,7 +1,7 @@
 // The body as application/json: each field it names replaces the stored one whole. The values do not
 // depend on what the record holds, so the write is always one UpdateItem, and a refused write is answered
 // as refused rather than tried again.
-import { holdsChanges, type LearningChanges } from '../learning.ts';
+import type { LearningChanges } from '../learning.ts';
 import type { WritePlan } from './engine.ts';
 import type { UpdateExpression } from './expression.ts';
 
@@ -10,11 +10,6 @@ export function wholeReplacePlan(changes: LearningChanges): WritePlan {
     paths: (expression) => setWholeValues(expression, changes),
     valuesFrom: () => changes,
     retries: false,
-    // Without a write id: a record that holds exactly these values, one version past the If-Match the
-    // write was conditioned on and written this second, was written by it.
-    holdsThisWrite: (item) => holdsChanges(item, changes),
-    writeId: undefined,
-    writesOnce: false,
   };
 }
 

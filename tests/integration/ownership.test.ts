@@ -140,7 +140,9 @@ describe('effect of a write', () => {
     const answer = await harness.invoke({ learningId: id, token: alice, body: { content: { only: 'content' } } });
     expect(answer.status).toBe(200);
     const stored = await harness.get(id);
-    const { content: _c, updated_at: updatedAt, [VERSION_ATTRIBUTE]: version, ...rest } = stored ?? {};
+    // The write id: the request's own, which a write whose answer was lost finds itself by.
+    const { content: _c, updated_at: updatedAt, [VERSION_ATTRIBUTE]: version, etag_write, ...rest } = stored ?? {};
+    expect(etag_write).toMatch(/^[\w-]{16}$/);
     const { content: _oc, updated_at: _ou, ...restBefore } = record;
     expect(rest).toEqual(restBefore);
     expect(version).toBe(1);

@@ -63,11 +63,11 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
 function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harness {
   const config = loadConfig({ ...TEST_ENV, DYNAMODB_ENDPOINT: dynamoDb.endpoint, ...env });
   const documentClient = createDocumentClient(config.dynamoDb);
-  const writeOnceClient = createDocumentClient({ ...config.dynamoDb, maxAttempts: 1 });
-  const sends = [vi.spyOn(documentClient, 'send'), vi.spyOn(writeOnceClient, 'send')];
+  const writeClient = createDocumentClient(config.dynamoDb, 'answered-throttles');
+  const sends = [vi.spyOn(documentClient, 'send'), vi.spyOn(writeClient, 'send')];
   const repository = new LearningsRepository(documentClient, {
     oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
-    writeOnceClient,
+    writeClient,
   });
   const handler = createUpdateLearningHandler(config, { repository });
   const testClient = createDocumentClient(config.dynamoDb);

@@ -95,8 +95,9 @@ describe('the whole write against the limits', () => {
       principal: { userId: 'u', scopes: [], isAdmin: true },
       now: 1,
       preconditions: undefined,
-      writeId: undefined,
-      writesOnce: false,
+      writeId: 'w',
+      key: undefined,
+      stored: undefined,
       changes: (expression: UpdateExpression) => {
         expression.set('#a', ':a');
         // 'attribute_exists(#learning_id) AND ' comes first: 35 bytes.

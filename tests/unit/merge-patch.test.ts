@@ -23,8 +23,9 @@ function mergePaths(patch: LearningChanges, stored?: StoredLearning) {
     now: 1,
     preconditions: undefined,
     changes: (into) => addMergePaths(patch, into, stored),
-    writeId: undefined,
-    writesOnce: false,
+    writeId: 'w',
+    key: undefined,
+    stored: undefined,
   });
   if (whole === undefined) return undefined;
   const built = expression.build();

@@ -174,7 +174,15 @@ describe('DynamoDB failures', () => {
     ['a 500 by any other name', serviceError('SomethingNew', 'x', 500)],
   ])('%s: 503 SERVICE_UNAVAILABLE with Retry-After', async (_name, error) => {
     dynamoDb.on(UpdateCommand).rejects(error);
+    // A failure that may have applied the write (no answer, or a server error) is settled by a read: the
+    // record does not hold the write, which may have applied before another write took its place.
+    dynamoDb.on(GetCommand).resolves({ Item: stored });
     const answer = await invoke({});
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+    const uncertain = status === 0 || status >= 500;
+    expect(dynamoDb.calls().map((call) => call.args[0].constructor.name)).toEqual(
+      uncertain ? ['UpdateCommand', 'GetCommand'] : ['UpdateCommand'],
+    );
     expect(answer.status).toBe(503);
     expect(answer.headers['Retry-After']).toBe('1');
     expect(answer.body).toEqual({
@@ -213,7 +221,7 @@ describe('DynamoDB failures', () => {
       }
     }
     const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-    const repository = new BrokenRepository(client, { oldItemOnConditionFailure: true, writeOnceClient: client });
+    const repository = new BrokenRepository(client, { oldItemOnConditionFailure: true, writeClient: client });
     const broken = createUpdateLearningHandler(loadConfig(TEST_ENV), { repository });
     const result = (await broken(
       httpEvent({ learningId: 'lrn_1', token: alice, body: { content: {} } }),

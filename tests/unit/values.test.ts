@@ -211,8 +211,9 @@ function wholeWriteCommand(preconditions: Preconditions) {
       principal: { userId: 'u', scopes: [], isAdmin: false },
       now: 1,
       preconditions,
-      writeId: undefined,
-      writesOnce: false,
+      writeId: 'w',
+      key: undefined,
+      stored: undefined,
     }) as UpdateCommands
   ).command;
 }

@@ -1,5 +1,7 @@
 // The write engine without DynamoDB: each kind of plan and the classifier of failed conditions, run against
 // a scripted store that answers each call as the test says and records what it was asked.
+
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/auth.ts';
 import {
@@ -7,11 +9,13 @@ import {
   LearningNotFoundError,
   PreconditionFailedError,
   ServiceUnavailableError,
+  ValidationError,
 } from '../../lib/errors.ts';
 import { entityTag, type Preconditions } from '../../lib/etag.ts';
 import type { StoredLearning } from '../../lib/learning.ts';
 import { type LearningStore, StorageError, type UpdateOutcome } from '../../lib/learnings-repository.ts';
 import { executeWrite, MAX_WRITES, readLearning, type WritePlan } from '../../lib/write/engine.ts';
+import { type IdempotencyKey, idempotencyKey, KEY_WINDOW_SECONDS, TRIM_AT } from '../../lib/write/idempotency.ts';
 import type { UpdateCommands } from '../../lib/write/update-command.ts';
 
 const NOW = 1_700_000_000;
@@ -25,13 +29,17 @@ const record = (fields: Record<string, unknown> = {}): StoredLearning => ({
   ...fields,
 });
 
+/** A scripted answer to a write: an outcome, an error, or one made from the command (to hold its write id). */
+type ScriptedWrite = UpdateOutcome | Error | ((commands: UpdateCommands) => UpdateOutcome);
+
 /** A store that answers reads and writes from scripts, and records every call. */
 class ScriptedStore implements LearningStore {
   readonly calls: string[] = [];
   readonly commands: UpdateCommands[] = [];
-  readonly #writes: (UpdateOutcome | Error)[];
+  readonly tidied: UpdateCommandInput[] = [];
+  readonly #writes: ScriptedWrite[];
   readonly #reads: (StoredLearning | undefined)[];
-  constructor(writes: (UpdateOutcome | Error)[], reads: (StoredLearning | undefined)[] = []) {
+  constructor(writes: ScriptedWrite[], reads: (StoredLearning | undefined)[] = []) {
     this.#writes = writes;
     this.#reads = reads;
   }
@@ -45,9 +53,16 @@ class ScriptedStore implements LearningStore {
     const outcome = this.#writes.shift();
     if (outcome === undefined) throw new Error('no more scripted writes');
     if (outcome instanceof Error) throw outcome;
-    return outcome;
+    return typeof outcome === 'function' ? outcome(commands) : outcome;
+  }
+  async tidy(command: UpdateCommandInput): Promise<void> {
+    this.calls.push('tidy');
+    this.tidied.push(command);
   }
 }
+
+/** The write id an attempt wrote. */
+const writeIdOf = (commands: UpdateCommands) => commands.command.ExpressionAttributeValues?.[':write'] as string;
 
 const written = (item: StoredLearning): UpdateOutcome => ({ updated: true, item });
 const refused = (current: StoredLearning | undefined, mayHaveApplied = false): UpdateOutcome => ({
@@ -76,21 +91,19 @@ function plan(options: Partial<WritePlan> & { pathsWork?: boolean; tooLarge?: bo
       return { content: { merged: true } };
     },
     retries: false,
-    holdsThisWrite: () => false,
-    writeId: undefined,
-    writesOnce: false,
     ...options,
   } as WritePlan;
   return { writePlan, seen, computedFrom };
 }
 
-const request = (preconditions?: Preconditions, principal = alice) => ({
+const request = (preconditions?: Preconditions, principal = alice, key?: IdempotencyKey) => ({
   table: 't',
   scope: '/t',
   learningId: 'l',
   principal,
   now: NOW,
   preconditions,
+  key,
 });
 
 const conditionOf = (store: ScriptedStore, index: number) => store.commands[index]?.command.ConditionExpression;
@@ -100,12 +113,14 @@ describe('a plan of document paths', () => {
     const item = record({ etag_version: 4 });
     const store = new ScriptedStore([written(item)]);
     const { writePlan, seen } = plan();
-    expect(await executeWrite(store, request(), writePlan)).toBe(item);
+    expect(await executeWrite(store, request(), writePlan)).toEqual({ item, replayed: false });
     expect(store.calls).toEqual(['update']);
     expect(seen).toEqual([undefined]);
     expect(store.commands[0]?.command.UpdateExpression).toBe(
-      'SET #content.#m0 = :m0, #updated_at = :updated_at, #version = if_not_exists(#version, :zero) + :one',
+      'SET #content.#m0 = :m0, #write = :write, #updated_at = :updated_at, #version = if_not_exists(#version, :zero) + :one',
     );
+    // A fresh id for each request: 96 random bits.
+    expect(writeIdOf(store.commands[0] as UpdateCommands)).toMatch(/^[\w-]{16}$/);
     expect(conditionOf(store, 0)).toBe('#user_id = :caller');
   });
 });
@@ -182,26 +197,34 @@ describe('the classifier of a failed condition', () => {
     ).rejects.toThrow(ServiceUnavailableError);
   });
 
-  it('this very write, committed by an attempt whose answer was lost: written this second, one version past If-Match', async () => {
-    const mine = record({ etag_version: 4, updated_at: NOW });
-    const holds = plan({ holdsThisWrite: (item) => item === mine });
-    expect(await executeWrite(new ScriptedStore([refused(mine, true)]), request({ match: [3] }), holds.writePlan)).toBe(
-      mine,
-    );
-    // Not this write: another second, another version, no If-Match, or the plan does not recognise it.
-    for (const [current, preconditions] of [
-      [record({ etag_version: 4, updated_at: NOW - 1 }), { match: [3] }],
-      [record({ etag_version: 5, updated_at: NOW }), { match: [3] }],
-      [mine, undefined],
-    ] as const) {
-      const recognise = plan({ holdsThisWrite: () => true });
-      await expect(
-        executeWrite(new ScriptedStore([refused(current, true)]), request(preconditions), recognise.writePlan),
-      ).rejects.toThrow(ServiceUnavailableError);
+  it('this very write, committed by an attempt whose answer was lost: the record holds its write id', async () => {
+    const mine = (commands: UpdateCommands) =>
+      refused(record({ etag_version: 9, etag_write: writeIdOf(commands) }), true);
+    for (const preconditions of [undefined, { match: [3] }]) {
+      const answer = await executeWrite(new ScriptedStore([mine]), request(preconditions), plan().writePlan);
+      expect(answer).toEqual({ item: expect.objectContaining({ etag_version: 9 }), replayed: false });
     }
-    await expect(
-      executeWrite(new ScriptedStore([refused(mine)]), request({ match: [3] }), plan().writePlan),
-    ).rejects.toThrow(PreconditionFailedError);
+    // Not in the record, If-Match naming one version and the record still at it: not applied, sent again.
+    const unmoved = new ScriptedStore([refused(record({ etag_version: 3 }), true), written(record())]);
+    await executeWrite(unmoved, request({ match: [3] }), plan().writePlan);
+    expect(unmoved.calls).toEqual(['update', 'update']);
+    for (const [version, match] of [
+      [4, [3]],
+      [3, [3, 5]],
+    ] as const) {
+      const unknown = new ScriptedStore([refused(record({ etag_version: version }), true)]);
+      await expect(executeWrite(unknown, request({ match: [...match] }), plan().writePlan)).rejects.toThrow(
+        ServiceUnavailableError,
+      );
+    }
+    // Another request's id: without a key the write may have applied before that one: 503, never again.
+    for (const retries of [false, true]) {
+      const store = new ScriptedStore([refused(record({ etag_write: 'another' }), true)]);
+      await expect(executeWrite(store, request(), plan({ retries }).writePlan)).rejects.toThrow(
+        ServiceUnavailableError,
+      );
+      expect(store.calls).toEqual(['update']);
+    }
   });
 
   it('a plan that does not retry: a record the caller may change now changed after the write was refused', async () => {
@@ -221,8 +244,8 @@ describe('the classifier of a failed condition', () => {
     const second = record({ content: 'text', etag_version: 4 });
     const after = record({ etag_version: 5 });
     const again = plan({ retries: true });
-    const store = new ScriptedStore([refused(first), refused(second, true), written(after)]);
-    expect(await executeWrite(store, request(), again.writePlan)).toBe(after);
+    const store = new ScriptedStore([refused(first), refused(second), written(after)]);
+    expect((await executeWrite(store, request(), again.writePlan)).item).toBe(after);
     expect(again.seen).toEqual([undefined, first, second]);
     expect(store.calls).toEqual(['update', 'update', 'update']);
     const endless = new ScriptedStore(Array.from({ length: MAX_WRITES }, () => refused(record())));
@@ -265,6 +288,115 @@ describe('paths that name a value by a path the item does not have', () => {
     const throttled = new ScriptedStore([new StorageError('unavailable', new Error('throttled'))]);
     await expect(executeWrite(throttled, request(), plan().writePlan)).rejects.toThrow(StorageError);
     expect(throttled.calls).toEqual(['update']);
+  });
+});
+
+describe('a write with an Idempotency-Key', () => {
+  const key = idempotencyKey('alice', 'k-1', 'json-patch', [{ op: 'add', path: '/content/a', value: 1 }]);
+  const keyed = (preconditions?: Preconditions) => request(preconditions, alice, key);
+  const entry = (seconds: number, writeId: string, fingerprint = key.fingerprint) => ({
+    etag_keys: { [key.entry]: `${seconds} ${writeId} ${fingerprint}` },
+  });
+
+  it('is conditioned on the record holding no live entry for the key, and sets it: one UpdateItem', async () => {
+    const store = new ScriptedStore([written(record())]);
+    await executeWrite(store, keyed(), plan().writePlan);
+    const { command } = store.commands[0] as UpdateCommands;
+    expect(command.ConditionExpression).toBe(
+      '#user_id = :caller AND (attribute_not_exists(#keys.#m1) OR #keys.#m1 < :expired)',
+    );
+    expect(command.UpdateExpression).toContain('#keys.#m1 = :key');
+    expect(command.ExpressionAttributeNames).toMatchObject({ '#keys': 'etag_keys', '#m1': key.entry });
+    const writeId = writeIdOf(store.commands[0] as UpdateCommands);
+    expect(command.ExpressionAttributeValues).toMatchObject({
+      ':key': `${NOW} ${writeId} ${key.fingerprint}`,
+      ':expired': String(NOW - KEY_WINDOW_SECONDS),
+    });
+    expect(store.calls).toEqual(['update']);
+  });
+
+  it('the key with the same body written by an earlier request: the record as it stands, replayed, before If-Match', async () => {
+    const earlier = record({ etag_version: 7, ...entry(NOW - 5, 'earlier') });
+    const answer = await executeWrite(new ScriptedStore([refused(earlier)]), keyed({ match: [3] }), plan().writePlan);
+    expect(answer).toEqual({ item: earlier, replayed: true });
+  });
+
+  it('its own entry, after an answer was lost and another write replaced the write id: this write, not a replay', async () => {
+    const mine = (commands: UpdateCommands) =>
+      refused(record({ etag_write: 'later', ...entry(NOW, writeIdOf(commands)) }), true);
+    const answer = await executeWrite(new ScriptedStore([mine]), keyed(), plan().writePlan);
+    expect(answer.replayed).toBe(false);
+  });
+
+  it('the key with another body: 422, nothing written', async () => {
+    const other = record(entry(NOW - 5, 'earlier', 'another-body-hash'));
+    const store = new ScriptedStore([refused(other)]);
+    await expect(executeWrite(store, keyed(), plan({ retries: true }).writePlan)).rejects.toThrow(ValidationError);
+    expect(store.calls).toEqual(['update']);
+  });
+
+  it('an entry older than the window is no entry: the failure is classified as without a key', async () => {
+    const expired = record(entry(NOW - KEY_WINDOW_SECONDS - 1, 'earlier', 'another-body-hash'));
+    await expect(executeWrite(new ScriptedStore([refused(expired)]), keyed(), plan().writePlan)).rejects.toThrow(
+      LearningNotFoundError,
+    );
+    // At exactly the window's edge the entry still holds.
+    const edge = record(entry(NOW - KEY_WINDOW_SECONDS, 'earlier'));
+    expect((await executeWrite(new ScriptedStore([refused(edge)]), keyed(), plan().writePlan)).replayed).toBe(true);
+  });
+
+  it('an answer lost and no entry in the record: the key guards the write, which runs again', async () => {
+    for (const retries of [false, true]) {
+      const store = new ScriptedStore([refused(record(), true), written(record({ etag_version: 4 }))]);
+      await executeWrite(store, keyed(), plan({ retries }).writePlan);
+      expect(store.calls).toEqual(['update', 'update']);
+    }
+    // Unless the record is no longer at a version If-Match accepts: 412.
+    const moved = new ScriptedStore([refused(record({ etag_version: 5 }), true)]);
+    await expect(executeWrite(moved, keyed({ match: [3] }), plan().writePlan)).rejects.toThrow(PreconditionFailedError);
+  });
+
+  it('a record without a map of keys: refused as an invalid path, read, and written with a new map', async () => {
+    const invalid = new StorageError('invalid-path', new Error('The document path provided is invalid'));
+    const store = new ScriptedStore([invalid, written(record())], [record()]);
+    await executeWrite(store, keyed(), plan().writePlan);
+    expect(store.calls).toEqual(['update', 'find', 'update']);
+    const { command } = store.commands[1] as UpdateCommands;
+    expect(command.ConditionExpression).toBe('#user_id = :caller AND NOT attribute_type(#keys, :map)');
+    expect(command.UpdateExpression).toContain('#keys = :keys');
+    expect(command.ExpressionAttributeValues?.[':keys']).toEqual({
+      [key.entry]: `${NOW} ${writeIdOf(store.commands[1] as UpdateCommands)} ${key.fingerprint}`,
+    });
+  });
+
+  it('a new map refused because another write made one meanwhile: runs again into that map, even a plan that does not retry', async () => {
+    const invalid = new StorageError('invalid-path', new Error('invalid'));
+    const withMap = record({ etag_keys: {} });
+    const store = new ScriptedStore([invalid, refused(withMap), written(record())], [record()]);
+    await executeWrite(store, keyed(), plan({ retries: false }).writePlan);
+    expect(store.calls).toEqual(['update', 'find', 'update', 'update']);
+    expect(store.commands[2]?.command.UpdateExpression).toContain('#keys.#m1 = :key');
+    // A map that was there all along is no reason to write again.
+    const refusedAgain = new ScriptedStore([refused(withMap)]);
+    await expect(executeWrite(refusedAgain, keyed(), plan({ retries: false }).writePlan)).rejects.toThrow(
+      LearningNotFoundError,
+    );
+  });
+
+  it('trims the expired entries once TRIM_AT of them gather, after the write; a write without a key never does', async () => {
+    const expiredEntries = (count: number) =>
+      Object.fromEntries(Array.from({ length: count }, (_, index) => [`e${index}`, `${NOW - 700} w f`]));
+    const gathered = record({ etag_keys: { ...expiredEntries(TRIM_AT), live: `${NOW} w f` } });
+    const store = new ScriptedStore([written(gathered)]);
+    expect((await executeWrite(store, keyed(), plan().writePlan)).item).toBe(gathered);
+    expect(store.calls).toEqual(['update', 'tidy']);
+    expect(store.tidied[0]?.UpdateExpression).toMatch(/^REMOVE #keys\.#m0, /);
+    const fewer = new ScriptedStore([written(record({ etag_keys: expiredEntries(TRIM_AT - 1) }))]);
+    await executeWrite(fewer, keyed(), plan().writePlan);
+    expect(fewer.calls).toEqual(['update']);
+    const unkeyed = new ScriptedStore([written(gathered)]);
+    await executeWrite(unkeyed, request(), plan().writePlan);
+    expect(unkeyed.calls).toEqual(['update']);
   });
 });
 
