@@ -4,9 +4,9 @@
 // Bearer tokens, not cookies: no credentials mode.
 const { commaList } = require('./params.cjs');
 
-const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match'];
+const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match'];
 const ALLOWED_METHODS = ['PATCH'];
-const EXPOSED_HEADERS = ['ETag', 'Retry-After', 'WWW-Authenticate'];
+const EXPOSED_HEADERS = ['ETag', 'Idempotent-Replayed', 'Retry-After', 'WWW-Authenticate'];
 // Seconds a browser may reuse a preflight's answer.
 const MAX_AGE = 600;
 

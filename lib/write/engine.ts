@@ -20,7 +20,7 @@ import { type DynamoDbTiming, type LearningStore, StorageError, type UpdateOutco
 import { refusalOf } from '../ownership.ts';
 import { versionOf, WRITE_ATTRIBUTE } from '../service-attributes.ts';
 import type { UpdateExpression } from './expression.ts';
-import { holdsKeys, type IdempotencyKey, keyState, trimCommand } from './idempotency.ts';
+import { type IdempotencyKey, keyState, keysMapChanged, trimCommand } from './idempotency.ts';
 import { type UpdateCommands, updateCommands, type WriteAttempt } from './update-command.ts';
 import { setWholeValues } from './whole-replace.ts';
 
@@ -104,8 +104,8 @@ export async function executeWrite(
       outcome = await repository.update(commands, timing);
     } catch (error) {
       // Paths that assumed the record's shape can name a value by a path that does not match it (an index
-      // into a map, a key's entry where the record has no map of keys), which DynamoDB may refuse as invalid
-      // before it checks the condition. Nothing was written: read the record, and write knowing its shape.
+      // into a map), which DynamoDB may refuse as invalid before it checks the condition. Nothing was
+      // written: read the record, and write knowing its shape.
       if (!(error instanceof StorageError && error.reason === 'invalid-path' && stored === undefined)) throw error;
       stored = await readLearning(repository, request, timing);
       continue;
@@ -126,8 +126,10 @@ export async function executeWrite(
       if (request.key === undefined && !stillAtTheVersion(request, item)) throw new ServiceUnavailableError();
       meetsPreconditions(item, request);
     } else {
-      // A keyed attempt that wrote a map of keys fails where another write has made one since: it runs again.
-      refuseUnlessRetried(item, request, plan.retries || keysAppeared(request, stored, item));
+      // A keyed attempt fails on the map of keys alone where the record has none yet, or another write has
+      // made one since: it runs again, knowing the map.
+      const keysChanged = request.key !== undefined && keysMapChanged(stored, item);
+      refuseUnlessRetried(item, request, plan.retries || keysChanged);
     }
     stored = item;
   }
@@ -150,10 +152,6 @@ function written(item: StoredLearning, request: WriteRequest, writeId: string): 
 function stillAtTheVersion(request: WriteRequest, item: StoredLearning): boolean {
   const match = request.preconditions?.match;
   return match?.length === 1 && match[0] === versionOf(item);
-}
-
-function keysAppeared(request: WriteRequest, stored: StoredLearning | undefined, item: StoredLearning): boolean {
-  return request.key !== undefined && stored !== undefined && !holdsKeys(stored) && holdsKeys(item);
 }
 
 /**

@@ -82,9 +82,10 @@ function entries(item: StoredLearning): Readonly<Record<string, unknown>> | unde
 
 /**
  * Adds the key to a write: the condition that the record holds no live entry for it, and the entry. A
- * record last seen without a map of keys gets one, on the condition that it still has none; otherwise the
- * entry is set inside the map, which DynamoDB refuses as an invalid path where there is none (the engine
- * then reads the record and writes again).
+ * record last seen without a map of keys gets one, on the condition that it still has none. Otherwise the
+ * entry is set inside the map, on the condition that there is one: DynamoDB refuses a path into anything
+ * else as invalid, and moto ignores it, recording no key. Either condition failing on the map alone makes
+ * the engine write again, knowing the record's map (or its absence).
  */
 export function addKey(
   expression: UpdateExpression,
@@ -95,16 +96,16 @@ export function addKey(
 ): void {
   const keys = expression.name('keys', KEYS_ATTRIBUTE);
   const entry = entryText(now, writeId, key);
-  if (stored !== undefined && entries(stored) === undefined) {
-    // attribute_type's operand names a type: M, for map.
-    expression.condition(`NOT attribute_type(${keys}, ${expression.value('map', 'M')})`);
+  // attribute_type's operand names a type: M, for map.
+  const isMap = `attribute_type(${keys}, ${expression.value('map', 'M')})`;
+  if (!assumesKeys(stored)) {
+    expression.condition(`NOT ${isMap}`);
     expression.set(keys, expression.value('keys', { [key.entry]: entry }));
     return;
   }
   const path = `${keys}.${expression.key(key.entry)}`;
-  expression.condition(
-    `(attribute_not_exists(${path}) OR ${path} < ${expression.value('expired', expiredBefore(now))})`,
-  );
+  const expired = expression.value('expired', expiredBefore(now));
+  expression.condition(`${isMap} AND (attribute_not_exists(${path}) OR ${path} < ${expired})`);
   expression.set(path, expression.value('key', entry));
 }
 
@@ -117,9 +118,17 @@ export function keyState(item: StoredLearning, key: IdempotencyKey, writeId: str
   return fingerprint === key.fingerprint ? 'replay' : 'other-body';
 }
 
-/** Whether the item holds a map of keys, which a keyed write's entry goes into. */
-export function holdsKeys(item: StoredLearning): boolean {
-  return entries(item) !== undefined;
+/**
+ * Whether a keyed write made knowing `stored` (undefined: nothing seen yet) puts its entry into a map of
+ * keys, rather than making the map.
+ */
+function assumesKeys(stored: StoredLearning | undefined): boolean {
+  return stored === undefined || entries(stored) !== undefined;
+}
+
+/** Whether a keyed write made knowing `stored` failed on the map of keys alone: `item` has it, or has not. */
+export function keysMapChanged(stored: StoredLearning | undefined, item: StoredLearning): boolean {
+  return assumesKeys(stored) !== (entries(item) !== undefined);
 }
 
 /**

@@ -173,8 +173,8 @@ describe('CORS', () => {
     expect(api?.Properties.CorsConfiguration).toEqual({
       AllowOrigins: ['https://admin.example.com', 'http://localhost:3001'],
       AllowMethods: ['PATCH'],
-      AllowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match'],
-      ExposeHeaders: ['ETag', 'Retry-After', 'WWW-Authenticate'],
+      AllowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match'],
+      ExposeHeaders: ['ETag', 'Idempotent-Replayed', 'Retry-After', 'WWW-Authenticate'],
       MaxAge: 600,
     });
   });

@@ -89,6 +89,7 @@ describe('a preflight', () => {
     expect(answer.headers.get('access-control-allow-headers')?.split(',')).toEqual([
       'authorization',
       'content-type',
+      'idempotency-key',
       'if-match',
       'if-none-match',
     ]);

@@ -303,7 +303,7 @@ describe('a write with an Idempotency-Key', () => {
     await executeWrite(store, keyed(), plan().writePlan);
     const { command } = store.commands[0] as UpdateCommands;
     expect(command.ConditionExpression).toBe(
-      '#user_id = :caller AND (attribute_not_exists(#keys.#m1) OR #keys.#m1 < :expired)',
+      '#user_id = :caller AND attribute_type(#keys, :map) AND (attribute_not_exists(#keys.#m1) OR #keys.#m1 < :expired)',
     );
     expect(command.UpdateExpression).toContain('#keys.#m1 = :key');
     expect(command.ExpressionAttributeNames).toMatchObject({ '#keys': 'etag_keys', '#m1': key.entry });
@@ -356,31 +356,31 @@ describe('a write with an Idempotency-Key', () => {
     await expect(executeWrite(moved, keyed({ match: [3] }), plan().writePlan)).rejects.toThrow(PreconditionFailedError);
   });
 
-  it('a record without a map of keys: refused as an invalid path, read, and written with a new map', async () => {
-    const invalid = new StorageError('invalid-path', new Error('The document path provided is invalid'));
-    const store = new ScriptedStore([invalid, written(record())], [record()]);
-    await executeWrite(store, keyed(), plan().writePlan);
-    expect(store.calls).toEqual(['update', 'find', 'update']);
+  it('a record without a map of keys: refused on the map alone, then written with a new map, even by a plan that does not retry', async () => {
+    const store = new ScriptedStore([refused(record()), written(record())]);
+    await executeWrite(store, keyed(), plan({ retries: false }).writePlan);
+    expect(store.calls).toEqual(['update', 'update']);
     const { command } = store.commands[1] as UpdateCommands;
     expect(command.ConditionExpression).toBe('#user_id = :caller AND NOT attribute_type(#keys, :map)');
     expect(command.UpdateExpression).toContain('#keys = :keys');
     expect(command.ExpressionAttributeValues?.[':keys']).toEqual({
       [key.entry]: `${NOW} ${writeIdOf(store.commands[1] as UpdateCommands)} ${key.fingerprint}`,
     });
-  });
-
-  it('a new map refused because another write made one meanwhile: runs again into that map, even a plan that does not retry', async () => {
-    const invalid = new StorageError('invalid-path', new Error('invalid'));
-    const withMap = record({ etag_keys: {} });
-    const store = new ScriptedStore([invalid, refused(withMap), written(record())], [record()]);
-    await executeWrite(store, keyed(), plan({ retries: false }).writePlan);
-    expect(store.calls).toEqual(['update', 'find', 'update', 'update']);
-    expect(store.commands[2]?.command.UpdateExpression).toContain('#keys.#m1 = :key');
-    // A map that was there all along is no reason to write again.
-    const refusedAgain = new ScriptedStore([refused(withMap)]);
-    await expect(executeWrite(refusedAgain, keyed(), plan({ retries: false }).writePlan)).rejects.toThrow(
-      LearningNotFoundError,
-    );
+    // Another request's map made meanwhile: into that map, then.
+    const raced = new ScriptedStore([refused(record()), refused(record({ etag_keys: {} })), written(record())]);
+    await executeWrite(raced, keyed(), plan({ retries: false }).writePlan);
+    expect(raced.commands[2]?.command.UpdateExpression).toContain('#keys.#m1 = :key');
+    // A map that was there all along is no reason to write again; nor is a missing map without a key.
+    for (const [current, keyOfRequest] of [
+      [record({ etag_keys: {} }), key],
+      [record(), undefined],
+    ] as const) {
+      const store = new ScriptedStore([refused(current)]);
+      await expect(
+        executeWrite(store, request(undefined, alice, keyOfRequest), plan({ retries: false }).writePlan),
+      ).rejects.toThrow(LearningNotFoundError);
+      expect(store.calls).toEqual(['update']);
+    }
   });
 
   it('trims the expired entries once TRIM_AT of them gather, after the write; a write without a key never does', async () => {
