@@ -16,6 +16,13 @@ export interface Exchange {
    */
   patch?: { kind: 'append' | 'remove'; id: string } | undefined;
   ifMatchVersion: number | undefined;
+  /**
+   * The Idempotency-Key the request sent, undefined without one. Each key belongs to one write: every
+   * exchange that sends it sends that write again, the same request to the same record by the same caller.
+   */
+  key?: string | undefined;
+  /** Which sending of its write this exchange is: the first, or a later one with the same key. */
+  attempt?: number | undefined;
   start: number;
   end: number;
   /** 0 when no HTTP answer came. */
@@ -28,6 +35,8 @@ export interface Exchange {
   answeredKeys: Record<string, unknown> | undefined;
   /** The ids of content.l's elements in a 200 answer, when it is a list. */
   answeredElements?: string[] | undefined;
+  /** The answer carried `Idempotent-Replayed: true`: the key's earlier request wrote, and this one did not. */
+  replayed?: boolean | undefined;
   /** What is wrong with the answer's form, if anything. */
   malformed: string | undefined;
 }
@@ -80,9 +89,44 @@ export function isWrite(e: Exchange): boolean {
   return e.nonce !== undefined || e.merge !== undefined || e.patch !== undefined;
 }
 
+/**
+ * The writes as their clients meant them, each with the exchanges that sent it in the order they were
+ * recorded: one exchange for a write without a key, and every exchange that sent a key for a keyed write.
+ */
+export function logicalWrites(exchanges: readonly Exchange[]): Exchange[][] {
+  const writes: Exchange[][] = [];
+  const byKey = new Map<string, Exchange[]>();
+  for (const e of exchanges) {
+    if (!isWrite(e)) continue;
+    if (e.key === undefined) {
+      writes.push([e]);
+      continue;
+    }
+    const sent = byKey.get(e.key);
+    if (sent !== undefined) sent.push(e);
+    else {
+      const first = [e];
+      byKey.set(e.key, first);
+      writes.push(first);
+    }
+  }
+  return writes;
+}
+
+/**
+ * Whether this exchange itself may have written the record: acknowledged and not a replay, or of unknown
+ * outcome (no answer, or a 5xx). A replay wrote nothing, and neither did a refusal.
+ */
+export function mayHaveWritten(e: Exchange): boolean {
+  return e.status === 0 || e.status >= 500 || (e.status === 200 && e.replayed !== true);
+}
+
 /** An exchange in a line: who sent what to which record, and the answer. */
 export function describe(e: Exchange): string {
-  return `${e.actor} ${what(e)} on ${e.learningId} → ${e.status}${e.version === undefined ? '' : ` @${e.version}`}`;
+  const key = e.key === undefined ? '' : ` [key ${e.key}, attempt ${e.attempt ?? 1}]`;
+  const replayed = e.replayed === true ? ' replayed' : '';
+  const version = e.version === undefined ? '' : ` @${e.version}`;
+  return `${e.actor} ${what(e)}${key} on ${e.learningId} → ${e.status}${replayed}${version}`;
 }
 
 function what(e: Exchange): string {

@@ -1,4 +1,4 @@
-import { type Exchange, mib } from './history.ts';
+import { type Exchange, logicalWrites, mib } from './history.ts';
 import type { SoakReport } from './runner.ts';
 import { WRITERS } from './writers/index.ts';
 
@@ -10,9 +10,12 @@ export function soakTable({ history, invariants, seconds }: SoakReport): string 
     ...statusRows(exchanges),
     ...WRITERS.flatMap(({ tally }): [string, string][] => {
       if (tally === undefined) return [];
-      const sent = exchanges.filter(tally.counts);
-      return [[`${tally.label} (acknowledged)`, `${sent.length} (${sent.filter((e) => e.status === 200).length})`]];
+      // A write sent again with its key counts once, acknowledged when any of its sendings was.
+      const writes = logicalWrites(exchanges).filter(([first]) => first !== undefined && tally.counts(first));
+      const acknowledged = writes.filter((sent) => sent.some((e) => e.status === 200)).length;
+      return [[`${tally.label} (acknowledged)`, `${writes.length} (${acknowledged})`]];
     }),
+    ['keyed writes (sent again / replayed)', keyedWrites(exchanges)],
     ['per second', (exchanges.length / seconds).toFixed(0)],
     ['latency p50 / p99', latencies(exchanges)],
     ['DynamoDB calls faulted', String(history.faultedAt.length)],
@@ -33,6 +36,14 @@ export function soakTable({ history, invariants, seconds }: SoakReport): string 
     for (const violation of violations.slice(0, 5)) lines.push(`      ${violation}`);
   }
   return lines.join('\n');
+}
+
+/** How many writes carried a key, how many of them were sent again, and how many answers were replays. */
+function keyedWrites(exchanges: Exchange[]): string {
+  const keyed = logicalWrites(exchanges).filter(([first]) => first?.key !== undefined);
+  const sentAgain = keyed.filter((sent) => sent.length > 1).length;
+  const replays = exchanges.filter((e) => e.replayed === true).length;
+  return `${keyed.length} (${sentAgain} / ${replays})`;
 }
 
 function statusRows(exchanges: Exchange[]): [string, string][] {

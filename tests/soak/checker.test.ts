@@ -42,6 +42,31 @@ const patched = (kind: 'append' | 'remove', id: string, version: number, element
   });
 const list = (version: number, elements: string[]) => new Map([['r1', { version, nonce: 'seed-r1', elements }]]);
 
+/**
+ * A write sent with Idempotency-Key `key`, as each of its sendings was answered, one after the other: 503 or
+ * no answer (0), then the last answer. Each sending starts a while after the one before, unless it says when.
+ */
+const sentWithKey = (write: Exchange, key: string, answers: Partial<Exchange>[]): Exchange[] =>
+  answers.map((answer, index) => {
+    const start = answer.start ?? write.start + index * 20;
+    const unanswered = answer.status === 0 || answer.status === 503;
+    return {
+      ...write,
+      ...(unanswered ? { version: undefined, answeredNonce: undefined, answeredElements: undefined } : {}),
+      key,
+      attempt: index + 1,
+      ...answer,
+      start,
+      end: answer.end ?? start + 10,
+    };
+  });
+const replay = (version: number, answered: Partial<Exchange> = {}): Partial<Exchange> => ({
+  status: 200,
+  replayed: true,
+  version,
+  ...answered,
+});
+
 const created: ChaosEvent = { kind: 'create', learningId: 'r1', owner: 'u0', start: 0, end: 1 };
 
 function history(overrides: Partial<History> = {}): History {
@@ -63,7 +88,7 @@ const broken = (h: History) =>
 describe('the soak checker', () => {
   it('finds nothing wrong with a consistent history', () => {
     expect(broken(history())).toEqual([]);
-    expect(checkHistory(history())).toHaveLength(10);
+    expect(checkHistory(history())).toHaveLength(11);
   });
 
   it.each<[string, Partial<History>, RegExp]>([
@@ -189,6 +214,76 @@ describe('the soak checker', () => {
       },
       /refused write/,
     ],
+    [
+      'a keyed write applied twice: two sendings answered 200, neither a replay',
+      {
+        exchanges: sentWithKey(exchange({}), 'k1', [
+          { status: 200, version: 1 },
+          { status: 200, version: 2 },
+        ]),
+        final: new Map([['r1', { version: 2, nonce: 'n1' }]]),
+      },
+      /no write applied twice/,
+    ],
+    [
+      'a keyed append whose element is there twice, with an append of unknown outcome to account for the versions',
+      {
+        exchanges: [
+          { ...patched('append', 'e9', 1, [], 503), start: 5, end: 15 },
+          ...sentWithKey(patched('append', 'e1', 2, ['e1', 'e1']), 'k1', [{ status: 503 }, { status: 200 }]),
+        ],
+        faultedAt: [15],
+        final: list(2, ['e1', 'e1']),
+      },
+      /no write applied twice/,
+    ],
+    [
+      'a replay that wrote: a version no other write made',
+      {
+        exchanges: sentWithKey(exchange({}), 'k1', [{ status: 503 }, replay(2)]),
+        faultedAt: [15],
+        final: new Map([['r1', { version: 2, nonce: 'n1' }]]),
+      },
+      /no write applied twice/,
+    ],
+    [
+      'a whole write seen at two versions, with a write of unknown outcome to account for the versions',
+      {
+        exchanges: [
+          exchange({ nonce: 'n3', status: 503, version: undefined, answeredNonce: undefined, start: 5, end: 15 }),
+          ...sentWithKey(exchange({}), 'k1', [{ status: 0 }, { status: 200, version: 2 }]),
+          exchange({ nonce: undefined, start: 12, end: 14 }),
+          exchange({ nonce: 'n2', answeredNonce: 'n2', version: 3, start: 60, end: 70 }),
+        ],
+        faultedAt: [15],
+        final: new Map([['r1', { version: 3, nonce: 'n2' }]]),
+      },
+      /no write applied twice/,
+    ],
+    [
+      'a replay with no sending before it that may have written',
+      {
+        exchanges: [exchange({}), ...sentWithKey(exchange({ nonce: 'n2', start: 30 }), 'k1', [replay(1)])],
+      },
+      /no write applied twice/,
+    ],
+    [
+      'a replay before the version its If-Match write made',
+      {
+        exchanges: sentWithKey(exchange({ ifMatchVersion: 1 }), 'k1', [{ status: 503 }, replay(1)]),
+        faultedAt: [15],
+      },
+      /no write applied twice/,
+    ],
+    [
+      'a key refused as sent with another body',
+      {
+        exchanges: sentWithKey(exchange({}), 'k1', [{ status: 503 }, { status: 422, version: undefined }]),
+        faultedAt: [15],
+      },
+      /no write applied twice/,
+    ],
+    ['a replay of a request that sent no key', { exchanges: [exchange({ replayed: true })] }, /no write applied twice/],
   ])('finds %s', (_name, overrides, invariant) => {
     const names = broken(history(overrides));
     expect(
@@ -233,6 +328,60 @@ describe('the soak checker', () => {
     const version = Math.max(...exchanges.map((e) => e.version ?? 0));
     const h = history({ exchanges, faultedAt: [25], final: new Map([['r1', { version, nonce: 'n1', keys }]]) });
     expect(broken(h)).toEqual([]);
+  });
+
+  it.each<[string, Partial<History>]>([
+    [
+      'a whole write with If-Match answered 503, then replayed after another write',
+      {
+        exchanges: [
+          exchange({ nonce: 'n2', answeredNonce: 'n2', version: 2, start: 22, end: 24 }),
+          ...sentWithKey(exchange({ ifMatchVersion: 0 }), 'k1', [
+            { status: 503 },
+            replay(2, { answeredNonce: 'n2', start: 30 }),
+          ]),
+        ],
+        final: new Map([['r1', { version: 2, nonce: 'n2' }]]),
+      },
+    ],
+    [
+      'a whole write that got no answer, applied by its resend',
+      {
+        exchanges: sentWithKey(exchange({}), 'k1', [{ status: 0 }, { status: 200, version: 1 }]),
+        final: new Map([['r1', { version: 1, nonce: 'n1' }]]),
+      },
+    ],
+    [
+      'an append answered 503, then replayed: one append, acknowledged',
+      {
+        exchanges: sentWithKey(patched('append', 'e1', 1, ['e1']), 'k1', [{ status: 503 }, { status: 503 }, replay(1)]),
+        faultedAt: [15, 35],
+        final: list(1, ['e1']),
+      },
+    ],
+    [
+      'a merge answered 503 that landed, its resend refused after a handover',
+      {
+        exchanges: sentWithKey(merged('k', 'v1', undefined), 'k1', [{ status: 503 }, { status: 403 }]),
+        chaos: [created, { kind: 'handover', learningId: 'r1', owner: 'u1', start: 22, end: 25 }],
+        final: new Map([['r1', { version: 1, nonce: 'seed-r1', keys: { k: 'v1' } }]]),
+      },
+    ],
+    [
+      "a merge replayed after a whole write replaced content: the replay's version is not the merge's",
+      {
+        exchanges: [
+          exchange({ version: 2, start: 22, end: 24 }),
+          ...sentWithKey(merged('k', 'v1', undefined), 'k1', [
+            { status: 503 },
+            replay(2, { answeredKeys: undefined, start: 30 }),
+          ]),
+        ],
+        final: new Map([['r1', { version: 2, nonce: 'n1' }]]),
+      },
+    ],
+  ])('accepts a keyed write sent again: %s', (_name, overrides) => {
+    expect(broken(history({ faultedAt: [15], ...overrides }))).toEqual([]);
   });
 
   it('accepts a 503 while a fault was injected, and a write whose outcome is unknown in the final state', () => {

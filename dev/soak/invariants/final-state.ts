@@ -29,11 +29,14 @@ export const finalStateFollowsAcknowledged: InvariantCheck = {
   },
 };
 
-/** Each record's acknowledged write at the highest version. */
+/**
+ * Each record's acknowledged write at the highest version. A replay is left out: the version it answers is
+ * the record's as it stood, not the one its write made.
+ */
 function lastAcknowledgedWrites(exchanges: Exchange[]): Map<string, Exchange> {
   const acknowledged = new Map<string, Exchange>();
   for (const e of exchanges) {
-    if (e.status !== 200 || !isWrite(e) || e.version === undefined) continue;
+    if (e.status !== 200 || !isWrite(e) || e.replayed === true || e.version === undefined) continue;
     const last = acknowledged.get(e.learningId);
     if (last === undefined || (last.version ?? 0) < e.version) acknowledged.set(e.learningId, e);
   }

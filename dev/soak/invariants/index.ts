@@ -8,6 +8,7 @@ import { heapDoesNotGrow } from './heap.ts';
 import { ifMatchChain } from './if-match-chain.ts';
 import { listElementsKept } from './list-elements.ts';
 import { mergeKeysKept } from './merge-keys.ts';
+import { noWriteAppliedTwice } from './no-write-applied-twice.ts';
 import { ownersAndLiveRecordsOnly } from './ownership.ts';
 import { refusedWritesChangeNothing } from './refused-writes.ts';
 import { oneContentPerVersion } from './versions.ts';
@@ -22,6 +23,7 @@ export const INVARIANTS: readonly InvariantCheck[] = [
   finalStateFollowsAcknowledged,
   mergeKeysKept,
   listElementsKept,
+  noWriteAppliedTwice,
   heapDoesNotGrow,
 ];
 

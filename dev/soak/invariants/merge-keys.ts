@@ -5,7 +5,8 @@ const unknown = (e: Exchange) => e.status === 0 || e.status >= 500;
 export const mergeKeysKept: InvariantCheck = {
   name: "no acknowledged merge's key is lost, unless a later write removed or replaced it",
   violations: ({ exchanges, final }) => {
-    // The writes that landed or may have: acknowledged, or of unknown outcome.
+    // The writes that landed or may have: acknowledged (a replay shows that its key's earlier request
+    // landed), or of unknown outcome.
     const writesOf = new Map<string, Exchange[]>();
     for (const e of exchanges) {
       if (isWrite(e) && (e.status === 200 || unknown(e)))
@@ -34,17 +35,19 @@ function keyViolation(learningId: string, key: string, found: unknown, writes: E
   const sets = (e: Exchange) => (e.merge?.value ?? undefined) === found;
   if (found !== undefined && !merges.some(sets))
     return `${learningId} m.${key} holds ${String(found)}, which no merge sent`;
+  // A replay's version is the record's as it stood, not the one its merge made: it does not name the last.
   const last = merges
-    .filter((e) => e.status === 200)
+    .filter((e) => e.status === 200 && e.replayed !== true)
     .reduce<Exchange | undefined>(
       (a, e) => (a === undefined || (a.version ?? 0) < (e.version ?? 0) ? e : a),
       undefined,
     );
   if (last === undefined || sets(last)) return undefined;
-  // Later than the last acknowledged merge: acknowledged at a later version, or of unknown outcome and
-  // not over before it began.
+  // Later than the last acknowledged merge: acknowledged at a later version, or of unknown outcome or a
+  // replay (landed at a version no answer names) and not over before it began.
   const later = (e: Exchange) =>
-    e !== last && (e.status === 200 ? (e.version ?? 0) > (last.version ?? 0) : e.end > last.start);
+    e !== last &&
+    (e.status === 200 && e.replayed !== true ? (e.version ?? 0) > (last.version ?? 0) : e.end > last.start);
   const replaced = writes.some((e) => e.merge === undefined && later(e));
   if (!replaced && !merges.some((e) => later(e) && sets(e)))
     return `${learningId} m.${key} holds ${String(found)}, after ${describe(last)}`;

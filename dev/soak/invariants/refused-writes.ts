@@ -1,14 +1,17 @@
-import { describe, type InvariantCheck, isWrite } from '../history.ts';
+import { describe, type InvariantCheck, logicalWrites } from '../history.ts';
 
 /**
  * What a refused (4xx) write sent, a whole write's nonce, a merge's value or an append's element, shows in no
- * answer and no record.
+ * answer and no record. A keyed write sent again is refused only when every sending of it was: a resend
+ * refused after a handover or a deletion says nothing of an earlier sending whose outcome is unknown.
  */
 export const refusedWritesChangeNothing: InvariantCheck = {
   name: 'no refused write changed anything',
   violations: ({ exchanges, final }) => {
     const violations: string[] = [];
-    const refusals = exchanges.filter((e) => isWrite(e) && e.status >= 400 && e.status < 500);
+    const refusals = logicalWrites(exchanges)
+      .filter((sent) => sent.every((e) => e.status >= 400 && e.status < 500))
+      .flat();
     const refused = new Set([
       ...refusals.map((e) => e.nonce),
       ...refusals.map((e) => e.merge?.value),

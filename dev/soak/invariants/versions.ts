@@ -2,7 +2,8 @@ import { describe, type InvariantCheck, isWrite } from '../history.ts';
 
 /**
  * Every answer and the final state agree on what each version of a record holds, and no two acknowledged
- * writes share a version.
+ * writes share a version. A replay counts as a read: it wrote nothing, and answers the record at a version
+ * that a write made, often the very write its key's earlier request made.
  */
 export const oneContentPerVersion: InvariantCheck = {
   name: 'one version, one content: never two acknowledged writes at one version',
@@ -18,7 +19,8 @@ export const oneContentPerVersion: InvariantCheck = {
     };
     for (const e of exchanges) {
       if (e.status === 200 && e.version !== undefined) {
-        note(`${e.learningId}@${e.version}`, contentOf(e.answeredNonce, e.answeredElements), isWrite(e), describe(e));
+        const wrote = isWrite(e) && e.replayed !== true;
+        note(`${e.learningId}@${e.version}`, contentOf(e.answeredNonce, e.answeredElements), wrote, describe(e));
       }
     }
     for (const [learningId, state] of final) {

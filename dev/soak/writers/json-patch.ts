@@ -1,4 +1,4 @@
-import type { Writer } from './writer.ts';
+import { KEYED_SHARE, type Writer } from './writer.ts';
 
 /**
  * On a shared list every write is a JSON Patch of content.l: mostly an append of an element whose id is a
@@ -16,6 +16,7 @@ export const jsonPatch: Writer = {
         recorded: { nonce: undefined, merge: undefined },
         contentType: JSON_PATCH,
         ifMatchChance: 0,
+        keyChance: 0,
         body: () => [],
       };
     }
@@ -25,6 +26,7 @@ export const jsonPatch: Writer = {
       recorded: { nonce: undefined, merge: undefined, patch: { kind: remove ? 'remove' : 'append', id } },
       contentType: JSON_PATCH,
       ifMatchChance: 0.1,
+      keyChance: KEYED_SHARE,
       body: () =>
         remove
           ? [

@@ -1,4 +1,4 @@
-import type { Writer } from './writer.ts';
+import { KEYED_SHARE, type Writer } from './writer.ts';
 
 /**
  * On a shared memory most writes are merge patches: the client's own key under content.m (one of two), set to
@@ -12,6 +12,7 @@ export const merge: Writer = {
       recorded: { nonce: undefined, merge },
       contentType: 'application/merge-patch+json',
       ifMatchChance: 0.2,
+      keyChance: KEYED_SHARE,
       body: () => ({ content: { m: { [merge.key]: merge.value } } }),
       malformed200: (answered, otherwise) =>
         otherwise ??

@@ -7,6 +7,7 @@ export const read: Writer = {
     recorded: { nonce: undefined, merge: undefined },
     contentType: 'application/json',
     ifMatchChance: 0,
+    keyChance: 0,
     body: () => ({}),
   }),
 };

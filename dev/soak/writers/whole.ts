@@ -1,4 +1,4 @@
-import type { Writer } from './writer.ts';
+import { KEYED_SHARE, type Writer } from './writer.ts';
 
 /** A whole write: content replaced by { nonce }, now and then with metadata naming the caller. Takes any target. */
 export const whole: Writer = {
@@ -9,6 +9,7 @@ export const whole: Writer = {
       recorded: { nonce, merge: undefined },
       contentType: 'application/json',
       ifMatchChance: 0.6,
+      keyChance: KEYED_SHARE,
       body: () => (context.next() < 0.3 ? { content: { nonce }, metadata: { by: actor } } : { content: { nonce } }),
       malformed200: (answered, otherwise) =>
         answered.answeredNonce !== nonce ? 'a 200 not holding the write' : otherwise,
