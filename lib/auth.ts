@@ -2,11 +2,10 @@
 // Every failure is a 401 with a short, stable detail: no library message or token content leaks out
 // (a 503 when the identity provider's keys are out of reach).
 
-import type { webcrypto } from 'node:crypto';
+import { createPublicKey, type KeyObject, type webcrypto } from 'node:crypto';
 import {
   createLocalJWKSet,
   decodeJwt,
-  importSPKI,
   type JWTPayload,
   type JWTVerifyGetKey,
   errors as joseErrors,
@@ -152,8 +151,8 @@ function keyResolver(keySource: Exclude<JwtKeySource, { kind: 'api-gateway' }>):
 function importedKeys(
   keySource: { kind: 'secret'; secret: Uint8Array } | { kind: 'public-key'; pem: string },
 ): JWTVerifyGetKey {
-  const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
-  const importKey = (algorithm: JwtAlgorithm): Promise<webcrypto.CryptoKey> =>
+  const keys = new Map<string, Promise<webcrypto.CryptoKey | KeyObject>>();
+  const importKey = (algorithm: JwtAlgorithm): Promise<webcrypto.CryptoKey | KeyObject> =>
     keySource.kind === 'secret'
       ? // With a secret, every configured algorithm is an HS* one (lib/config/keys.ts refuses a mix). Not
         // extractable: nothing can read the secret back out of the key.
@@ -164,7 +163,9 @@ function importedKeys(
           false,
           ['verify'],
         )
-      : importSPKI(keySource.pem, algorithm);
+      : // The configuration has read this PEM with node:crypto already (lib/config/keys.ts): jose verifies with
+        // the KeyObject, and checks its type and curve against each token's algorithm.
+        Promise.resolve(createPublicKey(keySource.pem));
   // jose has already refused any alg outside the allow-list before asking for a key.
   return (header) => {
     const algorithm = header.alg as JwtAlgorithm;
