@@ -39,8 +39,12 @@ export function mergeEvent(token: string, learningId: string, body: unknown = ME
 /** A JSON Patch an agent sends to a user's memories: one memory appended to the list. */
 export const APPEND = [{ op: 'add', path: '/content/memories/-', value: { id: 'm', content: 'prefers email' } }];
 
-export function appendEvent(token: string, learningId: string): APIGatewayProxyEventV2 {
-  return httpEvent({ learningId, token, body: APPEND, headers: { 'content-type': 'application/json-patch+json' } });
+export function appendEvent(token: string, learningId: string, key?: string): APIGatewayProxyEventV2 {
+  const headers = {
+    'content-type': 'application/json-patch+json',
+    ...(key === undefined ? {} : { 'idempotency-key': key }),
+  };
+  return httpEvent({ learningId, token, body: APPEND, headers });
 }
 
 export function ownerEvent(

@@ -33,7 +33,6 @@ export const fixedShapeHandler = middy<ShapeEvent>()
       preconditions: undefined,
       writeId: 'w',
       key: undefined,
-      stored: undefined,
     }) as UpdateCommands;
     const { Attributes } = await client.send(new UpdateCommand(command));
     return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(Attributes) };

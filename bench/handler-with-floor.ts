@@ -6,6 +6,7 @@ export { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 export { handler } from '../handlers/update-learning.ts';
 export { createDocumentClient } from '../lib/dynamodb.ts';
 export { parseJsonPatch } from '../lib/json-patch.ts';
+export { idempotencyKey } from '../lib/write/idempotency.ts';
 export { jsonPatchPaths } from '../lib/write/json-patch.ts';
 export { mergePaths } from '../lib/write/merge-patch.ts';
 export { updateCommands } from '../lib/write/update-command.ts';

@@ -16,6 +16,7 @@ import { loadConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
 import type { parseJsonPatch } from '../lib/json-patch.ts';
 import { LearningsRepository } from '../lib/learnings-repository.ts';
+import type { idempotencyKey } from '../lib/write/idempotency.ts';
 import type { jsonPatchPaths } from '../lib/write/json-patch.ts';
 import type { mergePaths } from '../lib/write/merge-patch.ts';
 import type { UpdateCommands, updateCommands, WriteAttempt } from '../lib/write/update-command.ts';
@@ -86,6 +87,8 @@ const seedList = (id: string) =>
   );
 await seedList('lrn_append');
 await seedList('lrn_append_raw');
+await seedList('lrn_keyed');
+await seedList('lrn_keyed_raw');
 
 const token = await signToken({ sub: 'alice', secret: SECRET });
 const config = loadConfig(process.env);
@@ -100,6 +103,7 @@ type WarmBundle = {
   setWholeValues: typeof setWholeValues;
   mergePaths: typeof mergePaths;
   jsonPatchPaths: typeof jsonPatchPaths;
+  idempotencyKey: typeof idempotencyKey;
   parseJsonPatch: typeof parseJsonPatch;
   UpdateCommand: typeof UpdateCommand;
 };
@@ -117,7 +121,6 @@ const floorCommand = (extras: Partial<WriteAttempt> = {}) =>
       preconditions: undefined,
       writeId: 'w',
       key: undefined,
-      stored: undefined,
       ...extras,
     }) as UpdateCommands
   ).command;
@@ -210,6 +213,35 @@ async function appendRounds(rounds: number): Promise<[number[], number[]]> {
 }
 await appendRounds(STEADY_AFTER);
 const [appendSamples, appendRaw] = await appendRounds(iterations);
+
+// The same append with an Idempotency-Key, a fresh one per call as an agent sends them, beside its floor:
+// the UpdateItem the handler makes for it, with the key's condition and entry. Both records gain one entry
+// per call, and are seeded anew with their lists.
+let keys = 0;
+const rawKeyedAppend = () =>
+  floorClient.send(
+    new bundle.UpdateCommand(
+      floorCommand({
+        learningId: 'lrn_keyed_raw',
+        changes: (expression) => bundle.jsonPatchPaths(appendOperations, expression),
+        writeId: randomUUID(),
+        key: bundle.idempotencyKey('alice', `raw-${keys++}`, 'json-patch', APPEND),
+      }),
+    ),
+  );
+const keyedAppended = () => appendEvent(token, 'lrn_keyed', `agent-${keys++}`);
+async function keyedRounds(rounds: number): Promise<[number[], number[]]> {
+  const samples: [number[], number[]] = [[], []];
+  for (let done = 0; done < rounds; done += 200) {
+    await Promise.all([seedList('lrn_keyed'), seedList('lrn_keyed_raw')]);
+    const [mine, floor] = await interleave(handler, rawKeyedAppend, Math.min(200, rounds - done), keyedAppended);
+    samples[0].push(...mine);
+    samples[1].push(...floor);
+  }
+  return samples;
+}
+await keyedRounds(STEADY_AFTER);
+const [keyedSamples, keyedRaw] = await keyedRounds(iterations);
 
 // The same call through the SDK loaded from node_modules, unbundled, as the runtime's own SDK would be: the
 // floor of the stage-by-stage run below (whose handler is built from the source modules), and a reference.
@@ -338,6 +370,8 @@ const cases: [string, ReturnType<typeof httpEvent>, number][] = [
   ['200 merge patch, shape takes it', mergeEvent(token, 'lrn_merge'), 1],
   ['200 merge patch, a new branch', mergeEvent(token, 'lrn_merge_branch', { content: { notes: { topic: 'x' } } }), 2],
   ['200 JSON Patch append', appendEvent(token, 'lrn_append'), 1],
+  ['200 JSON Patch append with an Idempotency-Key', appendEvent(token, 'lrn_keyed', 'counted'), 1],
+  ['200 its replay (Idempotent-Replayed)', appendEvent(token, 'lrn_keyed', 'counted'), 1],
   ['200 empty body {}', ownerEvent(token, 'lrn_bench', '{}'), 1],
   ['403 record with no owner', ownerEvent(token, 'lrn_shared'), 1],
   ["404 another user's record", ownerEvent(bob), 1],
@@ -370,6 +404,11 @@ process.send?.({
     handler: summarize(appendSamples),
     raw: summarize(appendRaw),
     pairedRatio: pairedRatio(appendSamples, appendRaw),
+  },
+  keyedAppend: {
+    handler: summarize(keyedSamples),
+    raw: summarize(keyedRaw),
+    pairedRatio: pairedRatio(keyedSamples, keyedRaw),
   },
   steadyAfter: STEADY_AFTER,
   stages,

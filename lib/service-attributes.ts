@@ -17,10 +17,11 @@ export const VERSION_ATTRIBUTE = `${SERVICE_ATTRIBUTE_PREFIX}version`;
 export const WRITE_ATTRIBUTE = `${SERVICE_ATTRIBUTE_PREFIX}write`;
 
 /**
- * The Idempotency-Keys the record was written with lately, a map from a hash of the caller and key to when
- * the write was made, by which request, with which body (lib/write/idempotency.ts). It is never answered.
+ * The Idempotency-Keys the record was written with lately: one attribute each, named by this prefix and a
+ * hash of the caller and key, holding when the write was made and a hash of its body
+ * (lib/write/idempotency.ts). They are never answered.
  */
-export const KEYS_ATTRIBUTE = `${SERVICE_ATTRIBUTE_PREFIX}keys`;
+export const KEY_ATTRIBUTE_PREFIX = `${SERVICE_ATTRIBUTE_PREFIX}key_`;
 
 export function versionOf(item: Readonly<Record<string, unknown>>): number {
   const version = item[VERSION_ATTRIBUTE];

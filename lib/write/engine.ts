@@ -20,7 +20,7 @@ import { type DynamoDbTiming, type LearningStore, StorageError, type UpdateOutco
 import { refusalOf } from '../ownership.ts';
 import { versionOf, WRITE_ATTRIBUTE } from '../service-attributes.ts';
 import type { UpdateExpression } from './expression.ts';
-import { type IdempotencyKey, keyState, keysMapChanged, trimCommand } from './idempotency.ts';
+import { type IdempotencyKey, keyState, trimCommand } from './idempotency.ts';
 import { type UpdateCommands, updateCommands, type WriteAttempt } from './update-command.ts';
 import { setWholeValues } from './whole-replace.ts';
 
@@ -126,27 +126,28 @@ export async function executeWrite(
       if (request.key === undefined && !stillAtTheVersion(request, item)) throw new ServiceUnavailableError();
       meetsPreconditions(item, request);
     } else {
-      // A keyed attempt fails on the map of keys alone where the record has none yet, or another write has
-      // made one since: it runs again, knowing the map.
-      const keysChanged = request.key !== undefined && keysMapChanged(stored, item);
-      refuseUnlessRetried(item, request, plan.retries || keysChanged);
+      refuseUnlessRetried(item, request, plan.retries);
     }
     stored = item;
   }
   throw new ServiceUnavailableError();
 }
 
-/** The answer when the item holds this request's write, or the key's earlier request; undefined otherwise. */
+/**
+ * The answer when the item holds this request's write, or the key's: undefined when it holds neither. An
+ * item that holds the key's write but not this request's id has had another write since (or the write was
+ * an earlier request's): it is answered as it stands, as a replay, since it is not what this write made.
+ */
 function written(item: StoredLearning, request: WriteRequest, writeId: string): WriteResult | undefined {
   if (item[WRITE_ATTRIBUTE] === writeId) return { item, replayed: false };
   if (request.key === undefined) return undefined;
-  const state = keyState(item, request.key, writeId, request.now);
+  const state = keyState(item, request.key, request.now);
   if (state === 'other-body') {
     throw new ValidationError('This Idempotency-Key was sent with another body', [
       { path: 'header.idempotency-key', message: 'already used with another body' },
     ]);
   }
-  return state === 'absent' ? undefined : { item, replayed: state === 'replay' };
+  return state === 'same-body' ? { item, replayed: true } : undefined;
 }
 
 function stillAtTheVersion(request: WriteRequest, item: StoredLearning): boolean {
@@ -185,7 +186,7 @@ function pathsAttempt(
   writeId: string,
   stored: StoredLearning | undefined,
 ): WriteAttempt {
-  return { ...request, changes: (expression) => plan.paths(expression, stored), writeId, stored };
+  return { ...request, changes: (expression) => plan.paths(expression, stored), writeId };
 }
 
 /** The values computed from the item, written whole on the condition that the record is still at its version. */
@@ -208,7 +209,6 @@ function wholeValueAttempt(
     preconditions: { match: [version] },
     changes: (expression) => setWholeValues(expression, values),
     writeId,
-    stored,
   };
 }
 

@@ -1,13 +1,14 @@
 // Idempotency-Key (IETF httpapi draft "The Idempotency-Key HTTP Header Field"): a write that carries a key
 // records it in the record it writes, in the same conditional UpdateItem, so that the key and the write are
 // one atomic operation. The write applies only while the record holds no live entry for the caller's key;
-// a request that finds one is a retry of a write already made, and is answered rather than applied.
+// a request that finds one is a retry of a write already made, and is answered rather than applied. Each
+// entry is an attribute of its own (a path into a map would need the map to exist first).
 // docs/contract.md states the window and what the entries cost; docs/write-path.md why they live here.
 import { createHash } from 'node:crypto';
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isJsonObject } from '../json.ts';
 import type { StoredLearning } from '../learning.ts';
-import { KEYS_ATTRIBUTE } from '../service-attributes.ts';
+import { KEY_ATTRIBUTE_PREFIX } from '../service-attributes.ts';
 import { UpdateExpression } from './expression.ts';
 
 /** How long a key is remembered: a request with the same key within it is not applied again. */
@@ -28,29 +29,33 @@ export function isIdempotencyKey(text: string): boolean {
 
 /** A request's key, as the record keeps it. */
 export interface IdempotencyKey {
-  /** The name of the key's entry in the record's map of keys: a hash of the caller and the key. */
+  /** The attribute that holds the key's entry: the prefix, then a hash of the caller and the key. */
   entry: string;
   /** A hash of the body's format and its JSON, which tells a retry from another request with the key. */
   fingerprint: string;
 }
 
 /**
- * What the record says of a request's key: no live entry (`absent`), this request's own write (its answer
- * was lost), an earlier request with the same body (`replay`), or an earlier one with another body.
+ * What the record says of a request's key: no live entry (`absent`), a write made with the key and the same
+ * body (by an earlier request, or by this one before another write landed), or one with another body.
  */
-export type KeyState = 'absent' | 'this-write' | 'replay' | 'other-body';
+export type KeyState = 'absent' | 'same-body' | 'other-body';
 
 /**
  * The key of `caller`'s request. Two bodies are the same when they have the same format (media type) and
  * the same JSON: equal values, whatever the members' order and the whitespace.
  */
 export function idempotencyKey(caller: string, key: string, format: string, body: unknown): IdempotencyKey {
-  return { entry: digest(JSON.stringify([caller, key])), fingerprint: digest(`${format} ${canonicalJson(body)}`) };
+  return {
+    entry: `${KEY_ATTRIBUTE_PREFIX}${digest(JSON.stringify([caller, key]), 16)}`,
+    fingerprint: digest(`${format} ${canonicalJson(body)}`, 12),
+  };
 }
 
-// 96 bits of SHA-256, base64url: no two keys or bodies of one record meet by chance.
-function digest(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+// SHA-256 in base64url, cut to `characters` (six bits each): 96 bits tell the keys of one record apart,
+// and 72 bits the bodies sent with one key.
+function digest(text: string, characters: number): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, characters);
 }
 
 /** JSON with every object's members in one order, so that equal values give equal text. */
@@ -66,69 +71,31 @@ function canonicalJson(value: unknown): string {
   );
 }
 
-// An entry is one string, `<unix seconds> <write id> <fingerprint>`: its ten-digit time first, so that
-// DynamoDB compares entries with a moment as text, in time order.
-const entryText = (now: number, writeId: string, key: IdempotencyKey) => `${now} ${writeId} ${key.fingerprint}`;
+// An entry is one string, `<unix seconds> <fingerprint>`: its ten-digit time first, so that DynamoDB
+// compares entries with a moment as text, in time order.
+const entryText = (now: number, key: IdempotencyKey) => `${now} ${key.fingerprint}`;
 
 /** The entries written before this text expired at `now`. */
 function expiredBefore(now: number): string {
   return String(now - KEY_WINDOW_SECONDS);
 }
 
-function entries(item: StoredLearning): Readonly<Record<string, unknown>> | undefined {
-  const keys = item[KEYS_ATTRIBUTE];
-  return isJsonObject(keys) ? keys : undefined;
-}
-
 /**
- * Adds the key to a write: the condition that the record holds no live entry for it, and the entry. A
- * record last seen without a map of keys gets one, on the condition that it still has none. Otherwise the
- * entry is set inside the map, on the condition that there is one: DynamoDB refuses a path into anything
- * else as invalid, and moto ignores it, recording no key. Either condition failing on the map alone makes
- * the engine write again, knowing the record's map (or its absence).
+ * Adds the key to a write: the condition that the record holds no live entry for it (none, or one written
+ * before the window), and the entry.
  */
-export function addKey(
-  expression: UpdateExpression,
-  key: IdempotencyKey,
-  writeId: string,
-  now: number,
-  stored: StoredLearning | undefined,
-): void {
-  const keys = expression.name('keys', KEYS_ATTRIBUTE);
-  const entry = entryText(now, writeId, key);
-  // attribute_type's operand names a type: M, for map.
-  const isMap = `attribute_type(${keys}, ${expression.value('map', 'M')})`;
-  if (!assumesKeys(stored)) {
-    expression.condition(`NOT ${isMap}`);
-    expression.set(keys, expression.value('keys', { [key.entry]: entry }));
-    return;
-  }
-  const path = `${keys}.${expression.key(key.entry)}`;
+export function addKey(expression: UpdateExpression, key: IdempotencyKey, now: number): void {
+  const entry = expression.name('key', key.entry);
   const expired = expression.value('expired', expiredBefore(now));
-  expression.condition(`${isMap} AND (attribute_not_exists(${path}) OR ${path} < ${expired})`);
-  expression.set(path, expression.value('key', entry));
+  expression.condition(`(attribute_not_exists(${entry}) OR ${entry} < ${expired})`);
+  expression.set(entry, expression.value('key', entryText(now, key)));
 }
 
 /** What the item says of the request's key (see KeyState). */
-export function keyState(item: StoredLearning, key: IdempotencyKey, writeId: string, now: number): KeyState {
-  const entry = entries(item)?.[key.entry];
+export function keyState(item: StoredLearning, key: IdempotencyKey, now: number): KeyState {
+  const entry = item[key.entry];
   if (typeof entry !== 'string' || entry < expiredBefore(now)) return 'absent';
-  const [, writtenBy, fingerprint] = entry.split(' ');
-  if (writtenBy === writeId) return 'this-write';
-  return fingerprint === key.fingerprint ? 'replay' : 'other-body';
-}
-
-/**
- * Whether a keyed write made knowing `stored` (undefined: nothing seen yet) puts its entry into a map of
- * keys, rather than making the map.
- */
-function assumesKeys(stored: StoredLearning | undefined): boolean {
-  return stored === undefined || entries(stored) !== undefined;
-}
-
-/** Whether a keyed write made knowing `stored` failed on the map of keys alone: `item` has it, or has not. */
-export function keysMapChanged(stored: StoredLearning | undefined, item: StoredLearning): boolean {
-  return assumesKeys(stored) !== (entries(item) !== undefined);
+  return entry.endsWith(` ${key.fingerprint}`) ? 'same-body' : 'other-body';
 }
 
 /**
@@ -137,20 +104,18 @@ export function keysMapChanged(stored: StoredLearning | undefined, item: StoredL
  * It changes neither the record's version nor updated_at: the learning is the same.
  */
 export function trimCommand(table: string, item: StoredLearning, now: number): UpdateCommandInput | undefined {
-  const keys = entries(item) ?? {};
   const cutoff = expiredBefore(now);
-  const expired = Object.keys(keys).filter((name) => {
-    const entry = keys[name];
-    return typeof entry === 'string' && entry < cutoff;
+  const expired = Object.keys(item).filter((name) => {
+    const entry = item[name];
+    return name.startsWith(KEY_ATTRIBUTE_PREFIX) && typeof entry === 'string' && entry < cutoff;
   });
   if (expired.length < TRIM_AT) return undefined;
   const expression = new UpdateExpression();
-  const map = expression.name('keys', KEYS_ATTRIBUTE);
   const before = expression.value('expired', cutoff);
   for (const name of expired.slice(0, TRIM_BATCH)) {
-    const path = `${map}.${expression.key(name)}`;
-    expression.remove(path);
-    expression.condition(`${path} < ${before}`);
+    const entry = expression.key(name);
+    expression.remove(entry);
+    expression.condition(`${entry} < ${before}`);
   }
   return { TableName: table, Key: { learning_id: item.learning_id }, ...expression.build() };
 }

@@ -4,7 +4,6 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Principal } from '../auth.ts';
 import type { Preconditions } from '../etag.ts';
-import type { StoredLearning } from '../learning.ts';
 import { ownershipCondition } from '../ownership.ts';
 import { VERSION_ATTRIBUTE, WRITE_ATTRIBUTE } from '../service-attributes.ts';
 import { type BuiltExpression, UpdateExpression } from './expression.ts';
@@ -25,8 +24,6 @@ export interface WriteAttempt {
   writeId: string;
   /** The request's Idempotency-Key, recorded by the write on the condition that the record holds it not. */
   key: IdempotencyKey | undefined;
-  /** The item as last seen (read, or returned by a failed condition), undefined before any was. */
-  stored: StoredLearning | undefined;
 }
 
 /** An UpdateItem ready to send, and the same write for a record whose counter another tool wrote. */
@@ -86,7 +83,7 @@ function buildWrite(attempt: WriteAttempt, expression: UpdateExpression, takeOve
   }
   if (!attempt.changes(expression)) return false;
   expression.set(expression.name('write', WRITE_ATTRIBUTE), expression.value('write', attempt.writeId));
-  if (attempt.key !== undefined) addKey(expression, attempt.key, attempt.writeId, attempt.now, attempt.stored);
+  if (attempt.key !== undefined) addKey(expression, attempt.key, attempt.now);
   expression.set(expression.name('updated_at'), expression.value('updated_at', attempt.now));
   const version = expression.name('version', VERSION_ATTRIBUTE);
   const one = expression.value('one', 1);

@@ -111,7 +111,7 @@ describe('a preflight', () => {
 });
 
 describe('the PATCH answers', () => {
-  it('for an allowed origin carry its origin and expose ETag, Retry-After and WWW-Authenticate: 200, 4xx and 5xx alike', async () => {
+  it('for an allowed origin carry its origin and expose ETag, Idempotent-Replayed, Retry-After and WWW-Authenticate: 200, 4xx and 5xx alike', async () => {
     const record = await aliceRecord();
     const id = String(record.learning_id);
     const answers = [
@@ -128,6 +128,7 @@ describe('the PATCH answers', () => {
       expect(answer.headers.get('access-control-allow-origin')).toBe(ALLOWED);
       expect(answer.headers.get('access-control-expose-headers')?.split(',')).toEqual([
         'etag',
+        'idempotent-replayed',
         'retry-after',
         'www-authenticate',
       ]);

@@ -97,7 +97,6 @@ describe('the whole write against the limits', () => {
       preconditions: undefined,
       writeId: 'w',
       key: undefined,
-      stored: undefined,
       changes: (expression: UpdateExpression) => {
         expression.set('#a', ':a');
         // 'attribute_exists(#learning_id) AND ' comes first: 35 bytes.

@@ -2,7 +2,7 @@
 // same, what an entry says, what one costs in the item, and the trim of expired entries.
 import { describe, expect, it } from 'vitest';
 import { attributeSize } from '../../lib/dynamodb-values.ts';
-import { KEYS_ATTRIBUTE } from '../../lib/service-attributes.ts';
+import { KEY_ATTRIBUTE_PREFIX } from '../../lib/service-attributes.ts';
 import { UpdateExpression } from '../../lib/write/expression.ts';
 import {
   addKey,
@@ -10,7 +10,6 @@ import {
   isIdempotencyKey,
   KEY_WINDOW_SECONDS,
   keyState,
-  keysMapChanged,
   TRIM_AT,
   TRIM_BATCH,
   trimCommand,
@@ -34,7 +33,7 @@ describe('a key', () => {
 
   it("is the caller's and the key's: another caller, or another key, is another entry", () => {
     const key = idempotencyKey('alice', 'k', 'merge-patch', body);
-    expect(key.entry).toMatch(/^[\w-]{16}$/);
+    expect(key.entry).toMatch(/^etag_key_[\w-]{16}$/);
     expect(idempotencyKey('alice', 'k', 'merge-patch', body).entry).toBe(key.entry);
     expect(idempotencyKey('bob', 'k', 'merge-patch', body).entry).not.toBe(key.entry);
     expect(idempotencyKey('alice', 'k2', 'merge-patch', body).entry).not.toBe(key.entry);
@@ -46,7 +45,7 @@ describe('a key', () => {
 
   it('has one fingerprint for equal JSON whatever the member order; another for another value or format', () => {
     const { fingerprint } = idempotencyKey('alice', 'k', 'merge-patch', body);
-    expect(fingerprint).toMatch(/^[\w-]{16}$/);
+    expect(fingerprint).toMatch(/^[\w-]{12}$/);
     const reordered = { metadata: null, content: { b: [1, { d: 3, c: 2 }], a: 1 } };
     expect(idempotencyKey('alice', 'k', 'merge-patch', reordered).fingerprint).toBe(fingerprint);
     for (const other of [
@@ -65,63 +64,66 @@ describe('a key', () => {
 
 describe('an entry', () => {
   const key = idempotencyKey('alice', 'k', 'json-patch', []);
-  const item = (entry: unknown) => ({ [KEYS_ATTRIBUTE]: { [key.entry]: entry } });
+  const item = (entry: unknown) => ({ [key.entry]: entry });
 
-  it('says whose write it holds, while it lives', () => {
-    const entry = `${NOW - 1} write-1 ${key.fingerprint}`;
-    expect(keyState(item(entry), key, 'write-1', NOW)).toBe('this-write');
-    expect(keyState(item(entry), key, 'write-2', NOW)).toBe('replay');
-    expect(keyState(item(`${NOW} write-1 other`), key, 'write-2', NOW)).toBe('other-body');
-    expect(keyState(item(`${NOW - KEY_WINDOW_SECONDS} w ${key.fingerprint}`), key, 'x', NOW)).toBe('replay');
-    expect(keyState(item(`${NOW - KEY_WINDOW_SECONDS - 1} w ${key.fingerprint}`), key, 'x', NOW)).toBe('absent');
-    for (const absent of [{}, { [KEYS_ATTRIBUTE]: 'not a map' }, item(42), { [KEYS_ATTRIBUTE]: { other: 'x' } }]) {
-      expect(keyState(absent, key, 'x', NOW)).toBe('absent');
+  it('says whether its write had the same body, while it lives', () => {
+    expect(keyState(item(`${NOW - 1} ${key.fingerprint}`), key, NOW)).toBe('same-body');
+    expect(keyState(item(`${NOW} other`), key, NOW)).toBe('other-body');
+    // The fingerprint is the entry's last word, whole.
+    expect(keyState(item(`${NOW} x${key.fingerprint}`), key, NOW)).toBe('other-body');
+    expect(keyState(item(`${NOW - KEY_WINDOW_SECONDS} ${key.fingerprint}`), key, NOW)).toBe('same-body');
+    expect(keyState(item(`${NOW - KEY_WINDOW_SECONDS - 1} ${key.fingerprint}`), key, NOW)).toBe('absent');
+    for (const absent of [{}, item(42), { [`${key.entry}x`]: `${NOW} ${key.fingerprint}` }]) {
+      expect(keyState(absent, key, NOW)).toBe('absent');
     }
   });
 
-  it('takes about 61 bytes of the item (its name, its text, and a byte of the map)', () => {
+  it('takes 48 bytes of the item (its name and its text); the write sets it on the condition that none lives', () => {
     const expression = new UpdateExpression();
-    addKey(expression, key, 'A'.repeat(16), NOW, {});
-    const map = expression.build().ExpressionAttributeValues[':keys'] as Record<string, string>;
-    const withEntry = attributeSize(KEYS_ATTRIBUTE, map);
-    const empty = attributeSize(KEYS_ATTRIBUTE, {});
-    expect(withEntry - empty).toBe(61);
-  });
-
-  it('the map of keys: a write knowing a record without one makes it; anything else goes into one', () => {
-    expect(keysMapChanged(undefined, { [KEYS_ATTRIBUTE]: {} })).toBe(false);
-    expect(keysMapChanged(undefined, {})).toBe(true);
-    expect(keysMapChanged({}, {})).toBe(false);
-    expect(keysMapChanged({}, { [KEYS_ATTRIBUTE]: {} })).toBe(true);
-    expect(keysMapChanged({ [KEYS_ATTRIBUTE]: 'text' }, { [KEYS_ATTRIBUTE]: 7 })).toBe(false);
-    expect(keysMapChanged({ [KEYS_ATTRIBUTE]: {} }, { [KEYS_ATTRIBUTE]: [] })).toBe(true);
+    addKey(expression, key, NOW);
+    const built = expression.build();
+    expect(built.ConditionExpression).toBe('(attribute_not_exists(#key) OR #key < :expired)');
+    expect(built.UpdateExpression).toBe('SET #key = :key');
+    expect(built.ExpressionAttributeNames).toEqual({ '#key': key.entry });
+    expect(built.ExpressionAttributeValues).toEqual({
+      ':key': `${NOW} ${key.fingerprint}`,
+      ':expired': String(NOW - KEY_WINDOW_SECONDS),
+    });
+    expect(attributeSize(key.entry, built.ExpressionAttributeValues[':key'])).toBe(48);
   });
 });
 
 describe('the trim of expired entries', () => {
   const expired = (count: number, seconds = NOW - KEY_WINDOW_SECONDS - 1) =>
-    Object.fromEntries(Array.from({ length: count }, (_, index) => [`e${index}`, `${seconds} w f`]));
+    Object.fromEntries(
+      Array.from({ length: count }, (_, index) => [`${KEY_ATTRIBUTE_PREFIX}e${index}`, `${seconds} f`]),
+    );
 
   it('is due once TRIM_AT expired entries gather; live ones and what is no entry do not count', () => {
-    const live = { live: `${NOW} w f`, edge: `${NOW - KEY_WINDOW_SECONDS} w f`, number: 1, list: [] };
-    expect(trimCommand('t', { learning_id: 'l', [KEYS_ATTRIBUTE]: { ...expired(TRIM_AT - 1), ...live } }, NOW)).toBe(
-      undefined,
-    );
+    // Live entries, entries that are no strings, and other attributes holding what an entry would.
+    const live = {
+      [`${KEY_ATTRIBUTE_PREFIX}live`]: `${NOW} f`,
+      [`${KEY_ATTRIBUTE_PREFIX}edge`]: `${NOW - KEY_WINDOW_SECONDS} f`,
+      [`${KEY_ATTRIBUTE_PREFIX}number`]: 1,
+      other: `${NOW - KEY_WINDOW_SECONDS - 1} f`,
+      content: { a: `${NOW - KEY_WINDOW_SECONDS - 1} f` },
+    };
+    expect(trimCommand('t', { learning_id: 'l', ...expired(TRIM_AT - 1), ...live }, NOW)).toBeUndefined();
     expect(trimCommand('t', { learning_id: 'l' }, NOW)).toBeUndefined();
-    const trim = trimCommand('t', { learning_id: 'l', [KEYS_ATTRIBUTE]: { ...expired(TRIM_AT), ...live } }, NOW);
+    const trim = trimCommand('t', { learning_id: 'l', ...expired(TRIM_AT), ...live }, NOW);
     expect(trim).toMatchObject({ TableName: 't', Key: { learning_id: 'l' } });
     expect(trim?.UpdateExpression).toBe(
-      `REMOVE ${Array.from({ length: TRIM_AT }, (_, index) => `#keys.#m${index}`).join(', ')}`,
+      `REMOVE ${Array.from({ length: TRIM_AT }, (_, index) => `#m${index}`).join(', ')}`,
     );
     expect(trim?.ConditionExpression).toBe(
-      Array.from({ length: TRIM_AT }, (_, index) => `#keys.#m${index} < :expired`).join(' AND '),
+      Array.from({ length: TRIM_AT }, (_, index) => `#m${index} < :expired`).join(' AND '),
     );
     expect(trim?.ExpressionAttributeValues).toEqual({ ':expired': String(NOW - KEY_WINDOW_SECONDS) });
-    expect(Object.values(trim?.ExpressionAttributeNames ?? {})).not.toContain('live');
+    expect(Object.values(trim?.ExpressionAttributeNames ?? {}).sort()).toEqual(Object.keys(expired(TRIM_AT)).sort());
   });
 
   it('removes at most TRIM_BATCH entries at once, within DynamoDB expression limits', () => {
-    const trim = trimCommand('t', { learning_id: 'l', [KEYS_ATTRIBUTE]: expired(TRIM_BATCH * 3) }, NOW);
+    const trim = trimCommand('t', { learning_id: 'l', ...expired(TRIM_BATCH * 3) }, NOW);
     expect(trim?.UpdateExpression?.split(', ')).toHaveLength(TRIM_BATCH);
     expect(Buffer.byteLength(trim?.ConditionExpression ?? '')).toBeLessThanOrEqual(4096);
     expect(Buffer.byteLength(trim?.UpdateExpression ?? '')).toBeLessThanOrEqual(4096);

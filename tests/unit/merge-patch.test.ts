@@ -25,7 +25,6 @@ function mergePaths(patch: LearningChanges, stored?: StoredLearning) {
     changes: (into) => addMergePaths(patch, into, stored),
     writeId: 'w',
     key: undefined,
-    stored: undefined,
   });
   if (whole === undefined) return undefined;
   const built = expression.build();

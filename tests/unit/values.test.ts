@@ -213,7 +213,6 @@ function wholeWriteCommand(preconditions: Preconditions) {
       preconditions,
       writeId: 'w',
       key: undefined,
-      stored: undefined,
     }) as UpdateCommands
   ).command;
 }

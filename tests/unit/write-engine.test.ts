@@ -294,54 +294,50 @@ describe('paths that name a value by a path the item does not have', () => {
 describe('a write with an Idempotency-Key', () => {
   const key = idempotencyKey('alice', 'k-1', 'json-patch', [{ op: 'add', path: '/content/a', value: 1 }]);
   const keyed = (preconditions?: Preconditions) => request(preconditions, alice, key);
-  const entry = (seconds: number, writeId: string, fingerprint = key.fingerprint) => ({
-    etag_keys: { [key.entry]: `${seconds} ${writeId} ${fingerprint}` },
-  });
+  const entry = (seconds: number, fingerprint = key.fingerprint) => ({ [key.entry]: `${seconds} ${fingerprint}` });
 
   it('is conditioned on the record holding no live entry for the key, and sets it: one UpdateItem', async () => {
     const store = new ScriptedStore([written(record())]);
     await executeWrite(store, keyed(), plan().writePlan);
     const { command } = store.commands[0] as UpdateCommands;
-    expect(command.ConditionExpression).toBe(
-      '#user_id = :caller AND attribute_type(#keys, :map) AND (attribute_not_exists(#keys.#m1) OR #keys.#m1 < :expired)',
-    );
-    expect(command.UpdateExpression).toContain('#keys.#m1 = :key');
-    expect(command.ExpressionAttributeNames).toMatchObject({ '#keys': 'etag_keys', '#m1': key.entry });
-    const writeId = writeIdOf(store.commands[0] as UpdateCommands);
+    expect(command.ConditionExpression).toBe('#user_id = :caller AND (attribute_not_exists(#key) OR #key < :expired)');
+    expect(command.UpdateExpression).toContain('#key = :key');
+    expect(command.ExpressionAttributeNames).toMatchObject({ '#key': key.entry });
     expect(command.ExpressionAttributeValues).toMatchObject({
-      ':key': `${NOW} ${writeId} ${key.fingerprint}`,
+      ':key': `${NOW} ${key.fingerprint}`,
       ':expired': String(NOW - KEY_WINDOW_SECONDS),
     });
     expect(store.calls).toEqual(['update']);
   });
 
   it('the key with the same body written by an earlier request: the record as it stands, replayed, before If-Match', async () => {
-    const earlier = record({ etag_version: 7, ...entry(NOW - 5, 'earlier') });
+    const earlier = record({ etag_version: 7, ...entry(NOW - 5) });
     const answer = await executeWrite(new ScriptedStore([refused(earlier)]), keyed({ match: [3] }), plan().writePlan);
     expect(answer).toEqual({ item: earlier, replayed: true });
   });
 
-  it('its own entry, after an answer was lost and another write replaced the write id: this write, not a replay', async () => {
+  it('an answer lost: its own write id says this write; its key alone (another write landed since) says a replay', async () => {
     const mine = (commands: UpdateCommands) =>
-      refused(record({ etag_write: 'later', ...entry(NOW, writeIdOf(commands)) }), true);
-    const answer = await executeWrite(new ScriptedStore([mine]), keyed(), plan().writePlan);
-    expect(answer.replayed).toBe(false);
+      refused(record({ etag_write: writeIdOf(commands), ...entry(NOW) }), true);
+    expect((await executeWrite(new ScriptedStore([mine]), keyed(), plan().writePlan)).replayed).toBe(false);
+    const since = refused(record({ etag_write: 'later', ...entry(NOW) }), true);
+    expect((await executeWrite(new ScriptedStore([since]), keyed(), plan().writePlan)).replayed).toBe(true);
   });
 
   it('the key with another body: 422, nothing written', async () => {
-    const other = record(entry(NOW - 5, 'earlier', 'another-body-hash'));
+    const other = record(entry(NOW - 5, 'another-body-hash'));
     const store = new ScriptedStore([refused(other)]);
     await expect(executeWrite(store, keyed(), plan({ retries: true }).writePlan)).rejects.toThrow(ValidationError);
     expect(store.calls).toEqual(['update']);
   });
 
   it('an entry older than the window is no entry: the failure is classified as without a key', async () => {
-    const expired = record(entry(NOW - KEY_WINDOW_SECONDS - 1, 'earlier', 'another-body-hash'));
+    const expired = record(entry(NOW - KEY_WINDOW_SECONDS - 1, 'another-body-hash'));
     await expect(executeWrite(new ScriptedStore([refused(expired)]), keyed(), plan().writePlan)).rejects.toThrow(
       LearningNotFoundError,
     );
     // At exactly the window's edge the entry still holds.
-    const edge = record(entry(NOW - KEY_WINDOW_SECONDS, 'earlier'));
+    const edge = record(entry(NOW - KEY_WINDOW_SECONDS));
     expect((await executeWrite(new ScriptedStore([refused(edge)]), keyed(), plan().writePlan)).replayed).toBe(true);
   });
 
@@ -356,42 +352,15 @@ describe('a write with an Idempotency-Key', () => {
     await expect(executeWrite(moved, keyed({ match: [3] }), plan().writePlan)).rejects.toThrow(PreconditionFailedError);
   });
 
-  it('a record without a map of keys: refused on the map alone, then written with a new map, even by a plan that does not retry', async () => {
-    const store = new ScriptedStore([refused(record()), written(record())]);
-    await executeWrite(store, keyed(), plan({ retries: false }).writePlan);
-    expect(store.calls).toEqual(['update', 'update']);
-    const { command } = store.commands[1] as UpdateCommands;
-    expect(command.ConditionExpression).toBe('#user_id = :caller AND NOT attribute_type(#keys, :map)');
-    expect(command.UpdateExpression).toContain('#keys = :keys');
-    expect(command.ExpressionAttributeValues?.[':keys']).toEqual({
-      [key.entry]: `${NOW} ${writeIdOf(store.commands[1] as UpdateCommands)} ${key.fingerprint}`,
-    });
-    // Another request's map made meanwhile: into that map, then.
-    const raced = new ScriptedStore([refused(record()), refused(record({ etag_keys: {} })), written(record())]);
-    await executeWrite(raced, keyed(), plan({ retries: false }).writePlan);
-    expect(raced.commands[2]?.command.UpdateExpression).toContain('#keys.#m1 = :key');
-    // A map that was there all along is no reason to write again; nor is a missing map without a key.
-    for (const [current, keyOfRequest] of [
-      [record({ etag_keys: {} }), key],
-      [record(), undefined],
-    ] as const) {
-      const store = new ScriptedStore([refused(current)]);
-      await expect(
-        executeWrite(store, request(undefined, alice, keyOfRequest), plan({ retries: false }).writePlan),
-      ).rejects.toThrow(LearningNotFoundError);
-      expect(store.calls).toEqual(['update']);
-    }
-  });
-
   it('trims the expired entries once TRIM_AT of them gather, after the write; a write without a key never does', async () => {
     const expiredEntries = (count: number) =>
-      Object.fromEntries(Array.from({ length: count }, (_, index) => [`e${index}`, `${NOW - 700} w f`]));
-    const gathered = record({ etag_keys: { ...expiredEntries(TRIM_AT), live: `${NOW} w f` } });
+      Object.fromEntries(Array.from({ length: count }, (_, index) => [`etag_key_${index}`, `${NOW - 700} f`]));
+    const gathered = record({ ...expiredEntries(TRIM_AT), etag_key_live: `${NOW} f` });
     const store = new ScriptedStore([written(gathered)]);
     expect((await executeWrite(store, keyed(), plan().writePlan)).item).toBe(gathered);
     expect(store.calls).toEqual(['update', 'tidy']);
-    expect(store.tidied[0]?.UpdateExpression).toMatch(/^REMOVE #keys\.#m0, /);
-    const fewer = new ScriptedStore([written(record({ etag_keys: expiredEntries(TRIM_AT - 1) }))]);
+    expect(store.tidied[0]?.UpdateExpression).toMatch(/^REMOVE #m0, /);
+    const fewer = new ScriptedStore([written(record(expiredEntries(TRIM_AT - 1)))]);
     await executeWrite(fewer, keyed(), plan().writePlan);
     expect(fewer.calls).toEqual(['update']);
     const unkeyed = new ScriptedStore([written(gathered)]);
