@@ -114,11 +114,12 @@ export function logicalWrites(exchanges: readonly Exchange[]): Exchange[][] {
 }
 
 /**
- * Whether this exchange itself may have written the record: acknowledged and not a replay, or of unknown
- * outcome (no answer, or a 5xx). A replay wrote nothing, and neither did a refusal.
+ * Whether this exchange itself may have written the record: acknowledged, or of unknown outcome (no answer,
+ * or a 5xx). A refusal wrote nothing. A replay may be its own sending's write: one whose DynamoDB answer was
+ * lost, with another write landing since, is answered as a replay (the record is not what it made).
  */
 export function mayHaveWritten(e: Exchange): boolean {
-  return e.status === 0 || e.status >= 500 || (e.status === 200 && e.replayed !== true);
+  return e.status === 0 || e.status >= 500 || e.status === 200;
 }
 
 /** An exchange in a line: who sent what to which record, and the answer. */
