@@ -68,6 +68,11 @@ export interface WriteResult {
   replayed: boolean;
 }
 
+// A write id is this container's 64 random bits and a count of its requests: unique across containers
+// and requests, and cheaper than random bits drawn for each request.
+const CONTAINER_ID = randomBytes(8).toString('base64url');
+let requests = 0;
+
 /**
  * The most write attempts one request makes before it answers 503, to be retried later (an attempt on a
  * record whose counter another tool wrote takes a second UpdateItem).
@@ -82,7 +87,7 @@ export async function executeWrite(
   timing?: DynamoDbTiming,
 ): Promise<WriteResult> {
   // Written with every attempt: the record that holds it holds this request's write.
-  const writeId = randomBytes(12).toString('base64url');
+  const writeId = `${CONTAINER_ID}${(requests++).toString(36)}`;
   // The item as last seen: read, or returned by a failed condition. Undefined until then.
   let stored: StoredLearning | undefined;
   for (let writes = 1; writes <= MAX_WRITES; writes++) {

@@ -142,7 +142,7 @@ describe('effect of a write', () => {
     const stored = await harness.get(id);
     // The write id: the request's own, which a write whose answer was lost finds itself by.
     const { content: _c, updated_at: updatedAt, [VERSION_ATTRIBUTE]: version, etag_write, ...rest } = stored ?? {};
-    expect(etag_write).toMatch(/^[\w-]{16}$/);
+    expect(etag_write).toMatch(/^[\w-]{12,}$/);
     const { content: _oc, updated_at: _ou, ...restBefore } = record;
     expect(rest).toEqual(restBefore);
     expect(version).toBe(1);

@@ -119,8 +119,14 @@ describe('a plan of document paths', () => {
     expect(store.commands[0]?.command.UpdateExpression).toBe(
       'SET #content.#m0 = :m0, #write = :write, #updated_at = :updated_at, #version = if_not_exists(#version, :zero) + :one',
     );
-    // A fresh id for each request: 96 random bits.
-    expect(writeIdOf(store.commands[0] as UpdateCommands)).toMatch(/^[\w-]{16}$/);
+    // A fresh id for each request: the container's 64 random bits, then a count of its requests.
+    const first = writeIdOf(store.commands[0] as UpdateCommands);
+    expect(first).toMatch(/^[\w-]{12,}$/);
+    const again = new ScriptedStore([written(item)]);
+    await executeWrite(again, request(), plan().writePlan);
+    const second = writeIdOf(again.commands[0] as UpdateCommands);
+    expect(second).not.toBe(first);
+    expect(second.slice(0, 11)).toBe(first.slice(0, 11));
     expect(conditionOf(store, 0)).toBe('#user_id = :caller');
   });
 });
