@@ -31,7 +31,7 @@ export const fixedShapeHandler = middy<ShapeEvent>()
       principal: { userId: 'alice', scopes: ['learnings:write'], isAdmin: false },
       now: Math.floor(Date.now() / 1000),
       preconditions: undefined,
-      writeId: 'w',
+      writeId: '0000000000000',
       key: undefined,
     }) as UpdateCommands;
     const { Attributes } = await client.send(new UpdateCommand(command));

@@ -110,6 +110,8 @@ type WarmBundle = {
 const bundle = (await import(warmBundlePath)) as WarmBundle;
 const { handler } = bundle;
 const floorClient = bundle.createDocumentClient(config.dynamoDb);
+// A fresh write id per call, as long as the handler's (a container's 11 characters and a count).
+const floorWriteId = () => randomUUID().slice(0, 13);
 const floorCommand = (extras: Partial<WriteAttempt> = {}) =>
   (
     bundle.updateCommands({
@@ -119,7 +121,7 @@ const floorCommand = (extras: Partial<WriteAttempt> = {}) =>
       principal: { userId: 'alice', scopes: ['learnings:write'], isAdmin: false },
       now: Math.floor(Date.now() / 1000),
       preconditions: undefined,
-      writeId: 'w',
+      writeId: floorWriteId(),
       key: undefined,
       ...extras,
     }) as UpdateCommands
@@ -178,7 +180,7 @@ const [shapeSamples, shapeRaw] = await interleave(shape, rawUpdate, iterations);
 const mergeFloor = {
   learningId: 'lrn_merge_raw',
   changes: (expression: Parameters<typeof mergePaths>[1]) => bundle.mergePaths(MERGE, expression, undefined),
-  writeId: '00000000-0000-4000-8000-000000000000',
+  writeId: '0000000000000',
 };
 const rawMerge = () => floorClient.send(new bundle.UpdateCommand(floorCommand(mergeFloor)));
 const merged = () => mergeEvent(token, 'lrn_merge');
@@ -194,25 +196,31 @@ const rawAppend = () =>
       floorCommand({
         learningId: 'lrn_append_raw',
         changes: (expression) => bundle.jsonPatchPaths(appendOperations, expression),
-        writeId: randomUUID(),
+        writeId: floorWriteId(),
       }),
     ),
   );
 const appended = () => appendEvent(token, 'lrn_append');
 // Both lists are emptied every 200 appends (outside the timed calls), so that what is timed is the append,
 // not an item grown large.
-async function appendRounds(rounds: number): Promise<[number[], number[]]> {
+async function appendRounds(
+  [mine, raw]: [string, string],
+  floorCall: () => Promise<unknown>,
+  event: () => ReturnType<typeof appendEvent>,
+  rounds: number,
+): Promise<[number[], number[]]> {
   const samples: [number[], number[]] = [[], []];
   for (let done = 0; done < rounds; done += 200) {
-    await Promise.all([seedList('lrn_append'), seedList('lrn_append_raw')]);
-    const [mine, floor] = await interleave(handler, rawAppend, Math.min(200, rounds - done), appended);
-    samples[0].push(...mine);
-    samples[1].push(...floor);
+    await Promise.all([seedList(mine), seedList(raw)]);
+    const [handlerTimes, floorTimes] = await interleave(handler, floorCall, Math.min(200, rounds - done), event);
+    samples[0].push(...handlerTimes);
+    samples[1].push(...floorTimes);
   }
   return samples;
 }
-await appendRounds(STEADY_AFTER);
-const [appendSamples, appendRaw] = await appendRounds(iterations);
+const appendRecords: [string, string] = ['lrn_append', 'lrn_append_raw'];
+await appendRounds(appendRecords, rawAppend, appended, STEADY_AFTER);
+const [appendSamples, appendRaw] = await appendRounds(appendRecords, rawAppend, appended, iterations);
 
 // The same append with an Idempotency-Key, a fresh one per call as an agent sends them, beside its floor:
 // the UpdateItem the handler makes for it, with the key's condition and entry. Both records gain one entry
@@ -224,24 +232,15 @@ const rawKeyedAppend = () =>
       floorCommand({
         learningId: 'lrn_keyed_raw',
         changes: (expression) => bundle.jsonPatchPaths(appendOperations, expression),
-        writeId: randomUUID(),
+        writeId: floorWriteId(),
         key: bundle.idempotencyKey('alice', `raw-${keys++}`, 'json-patch', APPEND),
       }),
     ),
   );
 const keyedAppended = () => appendEvent(token, 'lrn_keyed', `agent-${keys++}`);
-async function keyedRounds(rounds: number): Promise<[number[], number[]]> {
-  const samples: [number[], number[]] = [[], []];
-  for (let done = 0; done < rounds; done += 200) {
-    await Promise.all([seedList('lrn_keyed'), seedList('lrn_keyed_raw')]);
-    const [mine, floor] = await interleave(handler, rawKeyedAppend, Math.min(200, rounds - done), keyedAppended);
-    samples[0].push(...mine);
-    samples[1].push(...floor);
-  }
-  return samples;
-}
-await keyedRounds(STEADY_AFTER);
-const [keyedSamples, keyedRaw] = await keyedRounds(iterations);
+const keyedRecords: [string, string] = ['lrn_keyed', 'lrn_keyed_raw'];
+await appendRounds(keyedRecords, rawKeyedAppend, keyedAppended, STEADY_AFTER);
+const [keyedSamples, keyedRaw] = await appendRounds(keyedRecords, rawKeyedAppend, keyedAppended, iterations);
 
 // The same call through the SDK loaded from node_modules, unbundled, as the runtime's own SDK would be: the
 // floor of the stage-by-stage run below (whose handler is built from the source modules), and a reference.
