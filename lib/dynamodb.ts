@@ -66,7 +66,8 @@ export function unmarshallItem(item: Record<string, AttributeValue>): Record<str
 
 /**
  * How a client retries a failed call. `sdk`: the SDK's standard retries, for reads. `answered-throttles`:
- * only a throttle DynamoDB answered (it applied nothing), for writes, which must never apply twice: a call
+ * only a call that certainly applied nothing (answeredThrottles), for writes, which must never apply twice:
+ * the SDK's retry of a write whose answer was lost applies it again once another write has landed. A call
  * that got no answer, or a server error, may have been applied, and lib/learnings-repository.ts settles it
  * by reading the record instead.
  */
@@ -100,25 +101,30 @@ export function createDocumentClient(config: DynamoDbConfig, retries: RetryPolic
 
 type RetryStrategy = Extract<NonNullable<DynamoDBClientConfig['retryStrategy']>, { recordSuccess: unknown }>;
 
-// The SDK's own backoff for throttles: a random delay up to 500 ms, doubled with each retry, at most 20 s.
-const THROTTLE_BASE_DELAY_MS = 500;
+/** Network errors of a connection never made: the request did not leave, so nothing can have applied. */
+export const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+// The backoff: a random delay up to 500 ms times 2 to the power of the retry's number, at most 20 s.
+const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 20_000;
 
 /**
- * A retry strategy (the SDK's RetryStrategyV2) that retries a call only when DynamoDB answered it with a
- * throttle (the SDK's THROTTLING errors: ProvisionedThroughputExceededException, ThrottlingException,
- * RequestLimitExceeded and HTTP 429), up to `maxAttempts` in all.
+ * A retry strategy (the SDK's RetryStrategyV2) that retries a call only when it certainly applied nothing:
+ * DynamoDB answered it with a throttle (the SDK's THROTTLING errors: ProvisionedThroughputExceededException,
+ * ThrottlingException, RequestLimitExceeded and HTTP 429), or its connection was never made (NEVER_SENT);
+ * up to `maxAttempts` in all.
  */
-function answeredThrottles(maxAttempts: number): RetryStrategy {
+export function answeredThrottles(maxAttempts: number): RetryStrategy {
   const token = (retries: number) => ({
     getRetryCount: () => retries,
-    getRetryDelay: () => Math.random() * Math.min(MAX_DELAY_MS, THROTTLE_BASE_DELAY_MS * 2 ** retries),
+    getRetryDelay: () => Math.random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** retries),
   });
   return {
     acquireInitialRetryToken: async () => token(0),
     refreshRetryTokenForRetry: async (previous, { errorType, error }) => {
       const retries = previous.getRetryCount() + 1;
-      if (errorType !== 'THROTTLING' || retries >= maxAttempts) throw error;
+      const unsent = NEVER_SENT.has(String(Object(error).code));
+      if (!(errorType === 'THROTTLING' || unsent) || retries >= maxAttempts) throw error;
       return token(retries);
     },
     recordSuccess: () => {},

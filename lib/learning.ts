@@ -1,5 +1,4 @@
 // A learning record: what may be changed in it, and how it is shown to callers.
-import { sameJsonValue } from './dynamodb-values.ts';
 import { type JsonObject, mapJsonLeaves } from './json.ts';
 
 /** An item as read from DynamoDB; attributes written by other tools may be missing. */
@@ -52,12 +51,4 @@ function jsonLeaf(value: unknown): unknown {
     return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   // Numbers kept as raw JSON text, and anything else JSON writes as it is.
   return value;
-}
-
-/** Whether the item holds exactly these changes (numbers compared by value, maps regardless of key order). */
-export function holdsChanges(item: StoredLearning, changes: LearningChanges): boolean {
-  return (
-    (changes.content === undefined || sameJsonValue(item.content, changes.content)) &&
-    (changes.metadata === undefined || sameJsonValue(item.metadata ?? null, changes.metadata))
-  );
 }

@@ -2,7 +2,7 @@
 // builds. It knows nothing of HTTP: a failed call throws a StorageError.
 import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { unmarshallItem } from './dynamodb.ts';
+import { NEVER_SENT, unmarshallItem } from './dynamodb.ts';
 import type { StoredLearning } from './learning.ts';
 import type { UpdateCommands } from './write/update-command.ts';
 
@@ -26,12 +26,7 @@ export interface LearningsRepositoryOptions {
    * does, a failure without an item means there was no item, and no read is needed to classify it.
    */
   oldItemOnConditionFailure: boolean;
-  /**
-   * The client for writes, which retries only throttles (createDocumentClient's `answered-throttles`). The
-   * SDK retries a call whose answer was lost, and that retry of a write that had committed would apply it
-   * again once another write has changed the record: a write is never sent again once it may have
-   * applied, and such an attempt is settled by reading the record.
-   */
+  /** The client for writes: `answered-throttles` (lib/dynamodb.ts says why). */
   writeClient: DynamoDBDocumentClient;
 }
 
@@ -40,10 +35,10 @@ export interface LearningStore {
   find(table: string, learningId: string, timing?: DynamoDbTiming): Promise<StoredLearning | undefined>;
   update(commands: UpdateCommands, timing?: DynamoDbTiming): Promise<UpdateOutcome>;
   /**
-   * An UpdateItem that keeps the service's own attributes tidy (a trim of expired keys): it fails
-   * quietly, when its condition fails or DynamoDB does, and leaves the work to a later request.
+   * An UpdateItem of the service's own attributes (a trim of expired keys) whose condition may fail: it
+   * answers whether it applied. It never throws: what it leaves undone, a later request does.
    */
-  tidy(command: UpdateCommandInput, timing?: DynamoDbTiming): Promise<void>;
+  updateIfStill(command: UpdateCommandInput, timing?: DynamoDbTiming): Promise<boolean>;
 }
 
 export class LearningsRepository implements LearningStore {
@@ -82,11 +77,12 @@ export class LearningsRepository implements LearningStore {
     }
   }
 
-  async tidy(command: UpdateCommandInput, timing: DynamoDbTiming = {}): Promise<void> {
+  async updateIfStill(command: UpdateCommandInput, timing: DynamoDbTiming = {}): Promise<boolean> {
     try {
       await this.#timed(timing, () => this.#writeClient.send(new UpdateCommand(command)));
+      return true;
     } catch {
-      // Nothing to do: the next request that finds the work undone does it.
+      return false;
     }
   }
 
@@ -98,15 +94,15 @@ export class LearningsRepository implements LearningStore {
 
   /** A failed write: a refusal by the condition, classified from the old item, or a storage failure. */
   async #refused(commands: UpdateCommands, error: unknown, timing: DynamoDbTiming): Promise<UpdateOutcome> {
-    // A write that DynamoDB did not refuse may have been applied: what the record holds now tells.
-    if (mayHaveApplied(error)) {
+    if (!isConditionFailure(error)) {
+      // A write that DynamoDB did not refuse may have been applied: what the record holds now tells.
+      if (!mayHaveApplied(error)) throw storageError(error);
       return {
         updated: false,
         mayHaveApplied: true,
         current: await this.find(commands.table, commands.learningId, timing),
       };
     }
-    if (!isConditionFailure(error)) throw storageError(error);
     const refusal = { updated: false, mayHaveApplied: false } as const;
     if (error.Item !== undefined) return { ...refusal, current: unmarshallItem(error.Item) };
     // No old item came back. DynamoDB returns one whenever there is one, and a condition of existence
@@ -137,14 +133,17 @@ function isForeignCounter(error: unknown): boolean {
 
 /**
  * Whether a failed write may have been applied all the same. Only a 4xx answer (a failed condition, a
- * throttle, a refused request) says that DynamoDB wrote nothing; a call without an answer (a lost
- * connection, a timeout), a server error (DynamoDB's InternalServerError: "the request may have succeeded")
- * or an answer that cannot be read may have reached it.
+ * throttle, a refused request) says that DynamoDB wrote nothing, and so does a failure before the request
+ * left: an error the SDK's call did not send (no $metadata, which its retry loop adds to every error it
+ * meets), or a connection never made (NEVER_SENT). A call without an answer (a lost connection, a
+ * timeout), a server error (DynamoDB's InternalServerError: "the request may have succeeded") or an answer
+ * that cannot be read may have reached it.
  */
 function mayHaveApplied(error: unknown): boolean {
-  const { $metadata }: CallError = Object(error);
-  const status = $metadata?.httpStatusCode;
-  if (status === undefined) return failureReason(error) === 'unavailable';
+  const { $metadata, code }: CallError = Object(error);
+  if ($metadata === undefined) return false;
+  const status = $metadata.httpStatusCode;
+  if (status === undefined) return !NEVER_SENT.has(String(code));
   return status < 400 || status >= 500;
 }
 

@@ -38,9 +38,12 @@ export interface UpdateLearningResult {
   version: number;
   /** The strong ETag of the record as answered. */
   etag: string;
-  /** False for a body that changes nothing ({} or []): the record was checked and returned, not written. */
+  /**
+   * False for a body that changes nothing ({} or []), the record checked and returned, and for a replay:
+   * what is answered is not what this request wrote.
+   */
   written: boolean;
-  /** True when the Idempotency-Key's earlier request wrote the record, and this one wrote nothing. */
+  /** True when the record already held the Idempotency-Key's write, and is answered as it stands. */
   replayed: boolean;
 }
 

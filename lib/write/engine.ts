@@ -62,14 +62,17 @@ export interface WriteRequest {
   key: IdempotencyKey | undefined;
 }
 
-/** The item as written, or as it stands when the key's earlier request wrote it (`replayed`). */
+/**
+ * The item as written, or, `replayed`, as it stands when the record already holds the key's write (made
+ * once: by an earlier request, or by this one before another write landed).
+ */
 export interface WriteResult {
   item: StoredLearning;
   replayed: boolean;
 }
 
-// A write id is this container's 64 random bits and a count of its requests: unique across containers
-// and requests, and cheaper than random bits drawn for each request.
+// A write id is this process's 64 random bits and a count of its requests: unique across processes and
+// requests, and cheaper than random bits drawn for each request.
 const CONTAINER_ID = randomBytes(8).toString('base64url');
 let requests = 0;
 
@@ -90,12 +93,23 @@ export async function executeWrite(
   const writeId = `${CONTAINER_ID}${(requests++).toString(36)}`;
   // The item as last seen: read, or returned by a failed condition. Undefined until then.
   let stored: StoredLearning | undefined;
+  // A read before writing is refused as a write would be, and answers a key already used: a replay comes
+  // before If-Match, and before a patch that no longer applies to the record (409).
+  const read = async (): Promise<WriteResult | undefined> => {
+    const item = mayChange(await repository.find(request.table, request.learningId, timing), request, false);
+    const answer = answerFromRecord(item, request, writeId);
+    if (answer !== undefined) return answer;
+    meetsPreconditions(item, request);
+    stored = item;
+    return undefined;
+  };
   for (let writes = 1; writes <= MAX_WRITES; writes++) {
     let attempt = pathsAttempt(request, plan, writeId, stored);
     let commands = updateCommands(attempt);
     if (commands === undefined && stored === undefined) {
       // Paths that assumed the record's shape did not fit: read it, and try paths that know it.
-      stored = await readLearning(repository, request, timing);
+      const answer = await read();
+      if (answer !== undefined) return answer;
       attempt = pathsAttempt(request, plan, writeId, stored);
       commands = updateCommands(attempt);
     }
@@ -112,7 +126,8 @@ export async function executeWrite(
       // into a map), which DynamoDB may refuse as invalid before it checks the condition. Nothing was
       // written: read the record, and write knowing its shape.
       if (!(error instanceof StorageError && error.reason === 'invalid-path' && stored === undefined)) throw error;
-      stored = await readLearning(repository, request, timing);
+      const answer = await read();
+      if (answer !== undefined) return answer;
       continue;
     }
     if (outcome.updated) {
@@ -120,7 +135,7 @@ export async function executeWrite(
       return { item: outcome.item, replayed: false };
     }
     const item = mayChange(outcome.current, request, outcome.mayHaveApplied);
-    const answer = written(item, request, writeId);
+    const answer = answerFromRecord(item, request, writeId);
     if (answer !== undefined) return answer;
     if (outcome.mayHaveApplied) {
       // The write is not in the record, yet it may have applied and had its id replaced by a later write,
@@ -139,11 +154,12 @@ export async function executeWrite(
 }
 
 /**
- * The answer when the item holds this request's write, or the key's: undefined when it holds neither. An
- * item that holds the key's write but not this request's id has had another write since (or the write was
- * an earlier request's): it is answered as it stands, as a replay, since it is not what this write made.
+ * The answer when the record holds this request's write, or its key's; undefined when it holds neither. A
+ * record that holds the key's write but not this request's id is answered as a replay, as it stands: the
+ * write was an earlier request's, or this one's with another write landed since, and either way the record
+ * is not what it made. A key already used with another body is a 422.
  */
-function written(item: StoredLearning, request: WriteRequest, writeId: string): WriteResult | undefined {
+function answerFromRecord(item: StoredLearning, request: WriteRequest, writeId: string): WriteResult | undefined {
   if (item[WRITE_ATTRIBUTE] === writeId) return { item, replayed: false };
   if (request.key === undefined) return undefined;
   const state = keyState(item, request.key, request.now);
@@ -171,7 +187,7 @@ async function trimKeys(
   timing?: DynamoDbTiming,
 ): Promise<void> {
   const trim = request.key === undefined ? undefined : trimCommand(request.table, item, request.now);
-  if (trim !== undefined) await repository.tidy(trim, timing);
+  if (trim !== undefined) await repository.updateIfStill(trim, timing);
 }
 
 /** A strongly consistent read of the record, refused as a write would be. */

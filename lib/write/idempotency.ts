@@ -5,7 +5,7 @@
 // entry is an attribute of its own (a path into a map would need the map to exist first).
 // docs/contract.md states the window and what the entries cost; docs/write-path.md why they live here.
 import { createHash } from 'node:crypto';
-import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { NumberValue, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isJsonObject } from '../json.ts';
 import type { StoredLearning } from '../learning.ts';
 import { KEY_ATTRIBUTE_PREFIX } from '../service-attributes.ts';
@@ -30,7 +30,7 @@ export function isIdempotencyKey(text: string): boolean {
 /** A request's key, as the record keeps it. */
 export interface IdempotencyKey {
   /** The attribute that holds the key's entry: the prefix, then a hash of the caller and the key. */
-  entry: string;
+  attribute: string;
   /** A hash of the body's format and its JSON, which tells a retry from another request with the key. */
   fingerprint: string;
 }
@@ -47,7 +47,7 @@ export type KeyState = 'absent' | 'same-body' | 'other-body';
  */
 export function idempotencyKey(caller: string, key: string, format: string, body: unknown): IdempotencyKey {
   return {
-    entry: `${KEY_ATTRIBUTE_PREFIX}${digest(JSON.stringify([caller, key]), 16)}`,
+    attribute: `${KEY_ATTRIBUTE_PREFIX}${digest(JSON.stringify([caller, key]), 16)}`,
     fingerprint: digest(`${format} ${canonicalJson(body)}`, 12),
   };
 }
@@ -58,16 +58,21 @@ function digest(text: string, characters: number): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, characters);
 }
 
-/** JSON with every object's members in one order, so that equal values give equal text. */
+/**
+ * JSON with every object's members in one order, so that equal values give equal text. A number a double
+ * cannot hold is kept as written (a NumberValue, lib/dynamodb-values.ts), and written as that number.
+ */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_member, inner: unknown) =>
-    isJsonObject(inner)
-      ? Object.fromEntries(
-          Object.keys(inner)
-            .sort()
-            .map((name) => [name, inner[name]]),
-        )
-      : inner,
+    inner instanceof NumberValue
+      ? JSON.rawJSON(inner.value)
+      : isJsonObject(inner)
+        ? Object.fromEntries(
+            Object.keys(inner)
+              .sort()
+              .map((name) => [name, inner[name]]),
+          )
+        : inner,
   );
 }
 
@@ -85,7 +90,7 @@ function expiredBefore(now: number): string {
  * before the window), and the entry.
  */
 export function addKey(expression: UpdateExpression, key: IdempotencyKey, now: number): void {
-  const entry = expression.name('key', key.entry);
+  const entry = expression.name('key', key.attribute);
   const expired = expression.value('expired', expiredBefore(now));
   expression.condition(`(attribute_not_exists(${entry}) OR ${entry} < ${expired})`);
   expression.set(entry, expression.value('key', entryText(now, key)));
@@ -93,7 +98,7 @@ export function addKey(expression: UpdateExpression, key: IdempotencyKey, now: n
 
 /** What the item says of the request's key (see KeyState). */
 export function keyState(item: StoredLearning, key: IdempotencyKey, now: number): KeyState {
-  const entry = item[key.entry];
+  const entry = item[key.attribute];
   if (typeof entry !== 'string' || entry < expiredBefore(now)) return 'absent';
   return entry.endsWith(` ${key.fingerprint}`) ? 'same-body' : 'other-body';
 }

@@ -1,6 +1,6 @@
 // The one conditional UpdateItem of a write attempt: the body format's actions and conditions, and around
 // them what every write holds — who may write (lib/ownership.ts), the versions If-Match and If-None-Match
-// accept, the new version and updated_at.
+// accept, the write id, the Idempotency-Key's entry, the new version and updated_at.
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Principal } from '../auth.ts';
 import type { Preconditions } from '../etag.ts';
@@ -22,7 +22,7 @@ export interface WriteAttempt {
   changes: (expression: UpdateExpression) => boolean;
   /** Written to WRITE_ATTRIBUTE, so that a write whose answer was lost can find itself in the record. */
   writeId: string;
-  /** The request's Idempotency-Key, recorded by the write on the condition that the record holds it not. */
+  /** The request's Idempotency-Key, recorded on the condition that the record holds no live entry for it. */
   key: IdempotencyKey | undefined;
 }
 

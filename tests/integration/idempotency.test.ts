@@ -91,6 +91,31 @@ describe('a key sent again with the same body', () => {
   });
 });
 
+describe('a key sent again with a patch that must read the record first', () => {
+  it('a move (applied to the stored item) answers its replay, not 409: the source is gone by now', async () => {
+    const id = await stored({ content: { draft: 'x' } });
+    const headers = { 'content-type': JSON_PATCH, 'idempotency-key': 'move' };
+    const body = [{ op: 'move', from: '/content/draft', path: '/content/final' }];
+    expect((await send(id, body, headers)).status).toBe(200);
+    const retry = await send(id, body, headers);
+    expect(retry.status).toBe(200);
+    expect(retry.headers['Idempotent-Replayed']).toBe('true');
+    expect(retry.body.content).toEqual({ final: 'x' });
+  });
+
+  it('a merge too large for one expression, sent again with its now stale If-Match: the replay, not 412', async () => {
+    const id = await stored({ content: {} });
+    const tag = (await send(id, {}, { 'content-type': 'application/json' })).headers.ETag ?? '';
+    const patch = { content: Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`k${index}`, index])) };
+    const headers = { 'content-type': MERGE_PATCH, 'idempotency-key': 'large', 'if-match': tag };
+    expect((await send(id, patch, headers)).status).toBe(200);
+    const retry = await send(id, patch, headers);
+    expect(retry.status).toBe(200);
+    expect(retry.headers['Idempotent-Replayed']).toBe('true');
+    expect((await harness.get(id))?.[VERSION_ATTRIBUTE]).toBe(1);
+  });
+});
+
 describe('a key that is not a retry of the same request', () => {
   it('the same key with another body, or another media type: 422, nothing written', async () => {
     const id = await stored();
@@ -139,7 +164,7 @@ describe('a key that is not a retry of the same request', () => {
     const body = append('m1');
     const key = idempotencyKey('alice', 'old', 'json-patch', body);
     const old = Math.floor(Date.now() / 1000) - KEY_WINDOW_SECONDS - 5;
-    const id = await stored({ [key.entry]: `${old} ${key.fingerprint}` });
+    const id = await stored({ [key.attribute]: `${old} ${key.fingerprint}` });
     const answer = await send(id, body, { 'content-type': JSON_PATCH, 'idempotency-key': 'old' });
     expect(answer.status).toBe(200);
     expect(answer.headers['Idempotent-Replayed']).toBeUndefined();
@@ -197,7 +222,7 @@ describe("the record's entries", () => {
     const key = idempotencyKey('alice', 'trim', 'json-patch', append('m1'));
     // What is no entry of this service's (a number) is left alone.
     const entries = Object.keys(item ?? {}).filter((name) => name.startsWith(KEY_ATTRIBUTE_PREFIX));
-    expect(entries.sort()).toEqual([key.entry, `${KEY_ATTRIBUTE_PREFIX}foreign`].sort());
+    expect(entries.sort()).toEqual([key.attribute, `${KEY_ATTRIBUTE_PREFIX}foreign`].sort());
     expect(item?.[VERSION_ATTRIBUTE]).toBe(1);
   });
 });

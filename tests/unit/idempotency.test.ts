@@ -1,7 +1,7 @@
 // The Idempotency-Key's parts without DynamoDB: which header values are keys, what makes two bodies the
 // same, what an entry says, what one costs in the item, and the trim of expired entries.
 import { describe, expect, it } from 'vitest';
-import { attributeSize } from '../../lib/dynamodb-values.ts';
+import { attributeSize, bodyValues } from '../../lib/dynamodb-values.ts';
 import { KEY_ATTRIBUTE_PREFIX } from '../../lib/service-attributes.ts';
 import { UpdateExpression } from '../../lib/write/expression.ts';
 import {
@@ -33,13 +33,13 @@ describe('a key', () => {
 
   it("is the caller's and the key's: another caller, or another key, is another entry", () => {
     const key = idempotencyKey('alice', 'k', 'merge-patch', body);
-    expect(key.entry).toMatch(/^etag_key_[\w-]{16}$/);
-    expect(idempotencyKey('alice', 'k', 'merge-patch', body).entry).toBe(key.entry);
-    expect(idempotencyKey('bob', 'k', 'merge-patch', body).entry).not.toBe(key.entry);
-    expect(idempotencyKey('alice', 'k2', 'merge-patch', body).entry).not.toBe(key.entry);
+    expect(key.attribute).toMatch(/^etag_key_[\w-]{16}$/);
+    expect(idempotencyKey('alice', 'k', 'merge-patch', body).attribute).toBe(key.attribute);
+    expect(idempotencyKey('bob', 'k', 'merge-patch', body).attribute).not.toBe(key.attribute);
+    expect(idempotencyKey('alice', 'k2', 'merge-patch', body).attribute).not.toBe(key.attribute);
     // The caller and the key are told apart wherever one ends and the other begins.
-    expect(idempotencyKey('al', 'ice k', 'merge-patch', body).entry).not.toBe(
-      idempotencyKey('al ice', 'k', 'merge-patch', body).entry,
+    expect(idempotencyKey('al', 'ice k', 'merge-patch', body).attribute).not.toBe(
+      idempotencyKey('al ice', 'k', 'merge-patch', body).attribute,
     );
   });
 
@@ -56,15 +56,20 @@ describe('a key', () => {
       expect(idempotencyKey('alice', 'k', 'merge-patch', other).fingerprint).not.toBe(fingerprint);
     }
     expect(idempotencyKey('alice', 'k', 'whole', body).fingerprint).not.toBe(fingerprint);
-    // Numbers past a double's precision are told apart by their exact text.
-    const exact = (text: string) => idempotencyKey('a', 'k', 'whole', { content: { n: JSON.rawJSON(text) } });
-    expect(exact('12345678901234567890123').fingerprint).not.toBe(exact('12345678901234567890124').fingerprint);
+    // Numbers past a double's precision, read as the request path reads them (bodyValues: NumberValue), are
+    // told apart by their exact text, and from an object that holds that text.
+    const fingerprintOf = (text: string) =>
+      idempotencyKey('a', 'k', 'whole', bodyValues(text, JSON.parse(text)).exact).fingerprint;
+    const big = fingerprintOf('{"content":{"n":12345678901234567890123}}');
+    expect(big).not.toBe(fingerprintOf('{"content":{"n":12345678901234567890124}}'));
+    expect(big).not.toBe(fingerprintOf('{"content":{"n":{"value":"12345678901234567890123"}}}'));
+    expect(big).toBe(fingerprintOf('{ "content" : { "n" : 12345678901234567890123 } }'));
   });
 });
 
 describe('an entry', () => {
   const key = idempotencyKey('alice', 'k', 'json-patch', []);
-  const item = (entry: unknown) => ({ [key.entry]: entry });
+  const item = (entry: unknown) => ({ [key.attribute]: entry });
 
   it('says whether its write had the same body, while it lives', () => {
     expect(keyState(item(`${NOW - 1} ${key.fingerprint}`), key, NOW)).toBe('same-body');
@@ -73,7 +78,7 @@ describe('an entry', () => {
     expect(keyState(item(`${NOW} x${key.fingerprint}`), key, NOW)).toBe('other-body');
     expect(keyState(item(`${NOW - KEY_WINDOW_SECONDS} ${key.fingerprint}`), key, NOW)).toBe('same-body');
     expect(keyState(item(`${NOW - KEY_WINDOW_SECONDS - 1} ${key.fingerprint}`), key, NOW)).toBe('absent');
-    for (const absent of [{}, item(42), { [`${key.entry}x`]: `${NOW} ${key.fingerprint}` }]) {
+    for (const absent of [{}, item(42), { [`${key.attribute}x`]: `${NOW} ${key.fingerprint}` }]) {
       expect(keyState(absent, key, NOW)).toBe('absent');
     }
   });
@@ -84,12 +89,12 @@ describe('an entry', () => {
     const built = expression.build();
     expect(built.ConditionExpression).toBe('(attribute_not_exists(#key) OR #key < :expired)');
     expect(built.UpdateExpression).toBe('SET #key = :key');
-    expect(built.ExpressionAttributeNames).toEqual({ '#key': key.entry });
+    expect(built.ExpressionAttributeNames).toEqual({ '#key': key.attribute });
     expect(built.ExpressionAttributeValues).toEqual({
       ':key': `${NOW} ${key.fingerprint}`,
       ':expired': String(NOW - KEY_WINDOW_SECONDS),
     });
-    expect(attributeSize(key.entry, built.ExpressionAttributeValues[':key'])).toBe(48);
+    expect(attributeSize(key.attribute, built.ExpressionAttributeValues[':key'])).toBe(48);
   });
 });
 

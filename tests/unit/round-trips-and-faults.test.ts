@@ -9,6 +9,7 @@ import { httpEvent, lambdaContext, type RequestSpec } from '../../dev/events.ts'
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { loadConfig } from '../../lib/config.ts';
+import { NEVER_SENT } from '../../lib/dynamodb.ts';
 import { LearningsRepository } from '../../lib/learnings-repository.ts';
 import { assertMatchesContract } from '../support/contract.ts';
 import { TEST_ENV } from '../support/harness.ts';
@@ -147,7 +148,9 @@ describe('DynamoDB failures', () => {
       message,
       $metadata: { httpStatusCode: status },
     });
-  const networkError = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.1:443`), { code });
+  // The SDK's retry loop adds $metadata to every error of a call it sent (without an HTTP status here).
+  const networkError = (code: string) =>
+    Object.assign(new Error(`connect ${code} 10.0.0.1:443`), { code, $metadata: { attempts: 1 } });
 
   it.each<[string, Error]>([
     ['throttled (provisioned)', serviceError('ProvisionedThroughputExceededException')],
@@ -155,7 +158,7 @@ describe('DynamoDB failures', () => {
     ['request limit', serviceError('RequestLimitExceeded')],
     ['DynamoDB internal error', serviceError('InternalServerError', 'x', 500)],
     ['a 503', serviceError('ServiceUnavailable', 'x', 503)],
-    ['a request timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' })],
+    ['a request timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError', $metadata: { attempts: 1 } })],
     ['a connection reset', networkError('ECONNRESET')],
     ['a refused connection', networkError('ECONNREFUSED')],
     ...[
@@ -178,8 +181,10 @@ describe('DynamoDB failures', () => {
     // record does not hold the write, which may have applied before another write took its place.
     dynamoDb.on(GetCommand).resolves({ Item: stored });
     const answer = await invoke({});
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-    const uncertain = status === 0 || status >= 500;
+    // Only a connection never made (NEVER_SENT) and a 4xx answer say that nothing was written.
+    const { $metadata, code } = error as { $metadata?: { httpStatusCode?: number }; code?: string };
+    const status = $metadata?.httpStatusCode ?? 0;
+    const uncertain = status >= 500 || (status === 0 && !NEVER_SENT.has(String(code)));
     expect(dynamoDb.calls().map((call) => call.args[0].constructor.name)).toEqual(
       uncertain ? ['UpdateCommand', 'GetCommand'] : ['UpdateCommand'],
     );

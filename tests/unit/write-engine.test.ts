@@ -36,7 +36,7 @@ type ScriptedWrite = UpdateOutcome | Error | ((commands: UpdateCommands) => Upda
 class ScriptedStore implements LearningStore {
   readonly calls: string[] = [];
   readonly commands: UpdateCommands[] = [];
-  readonly tidied: UpdateCommandInput[] = [];
+  readonly trims: UpdateCommandInput[] = [];
   readonly #writes: ScriptedWrite[];
   readonly #reads: (StoredLearning | undefined)[];
   constructor(writes: ScriptedWrite[], reads: (StoredLearning | undefined)[] = []) {
@@ -55,9 +55,10 @@ class ScriptedStore implements LearningStore {
     if (outcome instanceof Error) throw outcome;
     return typeof outcome === 'function' ? outcome(commands) : outcome;
   }
-  async tidy(command: UpdateCommandInput): Promise<void> {
-    this.calls.push('tidy');
-    this.tidied.push(command);
+  async updateIfStill(command: UpdateCommandInput): Promise<boolean> {
+    this.calls.push('updateIfStill');
+    this.trims.push(command);
+    return true;
   }
 }
 
@@ -214,6 +215,10 @@ describe('the classifier of a failed condition', () => {
     const unmoved = new ScriptedStore([refused(record({ etag_version: 3 }), true), written(record())]);
     await executeWrite(unmoved, request({ match: [3] }), plan().writePlan);
     expect(unmoved.calls).toEqual(['update', 'update']);
+    // Sent again on that same version, with the same write id.
+    expect(conditionOf(unmoved, 1)).toBe('#user_id = :caller AND #version = :version1');
+    expect(unmoved.commands[1]?.command.ExpressionAttributeValues?.[':version1']).toBe(3);
+    expect(writeIdOf(unmoved.commands[1] as UpdateCommands)).toBe(writeIdOf(unmoved.commands[0] as UpdateCommands));
     for (const [version, match] of [
       [4, [3]],
       [3, [3, 5]],
@@ -300,7 +305,7 @@ describe('paths that name a value by a path the item does not have', () => {
 describe('a write with an Idempotency-Key', () => {
   const key = idempotencyKey('alice', 'k-1', 'json-patch', [{ op: 'add', path: '/content/a', value: 1 }]);
   const keyed = (preconditions?: Preconditions) => request(preconditions, alice, key);
-  const entry = (seconds: number, fingerprint = key.fingerprint) => ({ [key.entry]: `${seconds} ${fingerprint}` });
+  const entry = (seconds: number, fingerprint = key.fingerprint) => ({ [key.attribute]: `${seconds} ${fingerprint}` });
 
   it('is conditioned on the record holding no live entry for the key, and sets it: one UpdateItem', async () => {
     const store = new ScriptedStore([written(record())]);
@@ -308,7 +313,7 @@ describe('a write with an Idempotency-Key', () => {
     const { command } = store.commands[0] as UpdateCommands;
     expect(command.ConditionExpression).toBe('#user_id = :caller AND (attribute_not_exists(#key) OR #key < :expired)');
     expect(command.UpdateExpression).toContain('#key = :key');
-    expect(command.ExpressionAttributeNames).toMatchObject({ '#key': key.entry });
+    expect(command.ExpressionAttributeNames).toMatchObject({ '#key': key.attribute });
     expect(command.ExpressionAttributeValues).toMatchObject({
       ':key': `${NOW} ${key.fingerprint}`,
       ':expired': String(NOW - KEY_WINDOW_SECONDS),
@@ -352,10 +357,23 @@ describe('a write with an Idempotency-Key', () => {
       const store = new ScriptedStore([refused(record(), true), written(record({ etag_version: 4 }))]);
       await executeWrite(store, keyed(), plan({ retries }).writePlan);
       expect(store.calls).toEqual(['update', 'update']);
+      // Sent again with the key's condition and the same write id: of the two, at most one can apply.
+      const [lost, again] = store.commands as [UpdateCommands, UpdateCommands];
+      expect(again.command.ConditionExpression).toContain('(attribute_not_exists(#key) OR #key < :expired)');
+      expect(writeIdOf(again)).toBe(writeIdOf(lost));
     }
     // Unless the record is no longer at a version If-Match accepts: 412.
     const moved = new ScriptedStore([refused(record({ etag_version: 5 }), true)]);
     await expect(executeWrite(moved, keyed({ match: [3] }), plan().writePlan)).rejects.toThrow(PreconditionFailedError);
+  });
+
+  it('a read before writing (paths that cannot be) answers a replay before If-Match and before the plan runs', async () => {
+    const earlier = record({ etag_version: 9, ...entry(NOW - 5) });
+    const { writePlan, computedFrom } = plan({ pathsWork: false });
+    const store = new ScriptedStore([], [earlier]);
+    expect(await executeWrite(store, keyed({ match: [3] }), writePlan)).toEqual({ item: earlier, replayed: true });
+    expect(store.calls).toEqual(['find']);
+    expect(computedFrom).toEqual([]);
   });
 
   it('trims the expired entries once TRIM_AT of them gather, after the write; a write without a key never does', async () => {
@@ -364,8 +382,8 @@ describe('a write with an Idempotency-Key', () => {
     const gathered = record({ ...expiredEntries(TRIM_AT), etag_key_live: `${NOW} f` });
     const store = new ScriptedStore([written(gathered)]);
     expect((await executeWrite(store, keyed(), plan().writePlan)).item).toBe(gathered);
-    expect(store.calls).toEqual(['update', 'tidy']);
-    expect(store.tidied[0]?.UpdateExpression).toMatch(/^REMOVE #m0, /);
+    expect(store.calls).toEqual(['update', 'updateIfStill']);
+    expect(store.trims[0]?.UpdateExpression).toMatch(/^REMOVE #m0, /);
     const fewer = new ScriptedStore([written(record(expiredEntries(TRIM_AT - 1)))]);
     await executeWrite(fewer, keyed(), plan().writePlan);
     expect(fewer.calls).toEqual(['update']);
