@@ -91,15 +91,23 @@ function expiredBefore(now: number): string {
  */
 export function addKey(expression: UpdateExpression, key: IdempotencyKey, now: number): void {
   const entry = expression.name('key', key.attribute);
-  const expired = expression.value('expired', expiredBefore(now));
-  expression.condition(`(attribute_not_exists(${entry}) OR ${entry} < ${expired})`);
+  const before = expression.value('expired', expiredBefore(now));
+  expression.condition(`(attribute_not_exists(${entry}) OR ${entry} < ${before})`);
   expression.set(entry, expression.value('key', entryText(now, key)));
+}
+
+/**
+ * Whether the entry is expired: its time (the number it begins with) is before the window. For ten-digit
+ * times this is the order DynamoDB's comparison of the entry with expiredBefore(now) gives.
+ */
+function expired(entry: string, now: number): boolean {
+  return Number.parseInt(entry, 10) < now - KEY_WINDOW_SECONDS;
 }
 
 /** What the item says of the request's key (see KeyState). */
 export function keyState(item: StoredLearning, key: IdempotencyKey, now: number): KeyState {
   const entry = item[key.attribute];
-  if (typeof entry !== 'string' || entry < expiredBefore(now)) return 'absent';
+  if (typeof entry !== 'string' || expired(entry, now)) return 'absent';
   return entry.endsWith(` ${key.fingerprint}`) ? 'same-body' : 'other-body';
 }
 
@@ -109,15 +117,14 @@ export function keyState(item: StoredLearning, key: IdempotencyKey, now: number)
  * It changes neither the record's version nor updated_at: the learning is the same.
  */
 export function trimCommand(table: string, item: StoredLearning, now: number): UpdateCommandInput | undefined {
-  const cutoff = expiredBefore(now);
-  const expired = Object.keys(item).filter((name) => {
+  const due = Object.keys(item).filter((name) => {
     const entry = item[name];
-    return name.startsWith(KEY_ATTRIBUTE_PREFIX) && typeof entry === 'string' && entry < cutoff;
+    return name.startsWith(KEY_ATTRIBUTE_PREFIX) && typeof entry === 'string' && expired(entry, now);
   });
-  if (expired.length < TRIM_AT) return undefined;
+  if (due.length < TRIM_AT) return undefined;
   const expression = new UpdateExpression();
-  const before = expression.value('expired', cutoff);
-  for (const name of expired.slice(0, TRIM_BATCH)) {
+  const before = expression.value('expired', expiredBefore(now));
+  for (const name of due.slice(0, TRIM_BATCH)) {
     const entry = expression.key(name);
     expression.remove(entry);
     expression.condition(`${entry} < ${before}`);

@@ -3,8 +3,10 @@
 // tell whether it applied (503, never applied again); with a key it finds the key's entry, and the agent's
 // retry with that key, after a 503 or no answer at all, is answered without being applied again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpEvent, lambdaContext } from '../../dev/events.ts';
 import type { FaultProxy } from '../../dev/fault-proxy.ts';
 import { signToken } from '../../dev/tokens.ts';
+import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { VERSION_ATTRIBUTE } from '../../lib/service-attributes.ts';
 import { type Harness, learning, startHarness, withFaultProxy } from '../support/harness.ts';
 
@@ -147,5 +149,23 @@ describe.each(FORMATS)('%s whose answer is lost, another write landing before th
     const again = await write(harness, id, format, 'unreached');
     expect(again.headers['Idempotent-Replayed']).toBe('true');
     expect((await harness.get(id))?.[VERSION_ATTRIBUTE]).toBe(1);
+  });
+});
+
+describe('the handler as deployed (its own clients, built from the configuration)', () => {
+  it('never has the SDK send a write again: a merge whose answer is lost, another write landing, is a 503, merged once', async () => {
+    const deployed = createUpdateLearningHandler(faulty.config);
+    const [, format] = FORMATS[1] as [string, Format];
+    const id = await stored();
+    loseAnswerThenOtherWrite(id, format);
+    const event = httpEvent({
+      learningId: id,
+      token: alice,
+      body: format.mine,
+      headers: { 'content-type': format.type },
+    });
+    const answer = (await deployed(event, lambdaContext())) as { statusCode: number };
+    expect(answer.statusCode).toBe(503);
+    await expectAppliedOnce(id, format);
   });
 });

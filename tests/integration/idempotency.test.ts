@@ -128,6 +128,7 @@ describe('a key that is not a retry of the same request', () => {
       const answer = await send(id, body, { ...headers, 'content-type': type });
       expect(answer.status).toBe(422);
       expect(answer.body).toMatchObject({
+        detail: 'This Idempotency-Key was sent with another body',
         error_code: 'VALIDATION_ERROR',
         errors: [{ path: 'header.idempotency-key', message: 'already used with another body' }],
       });
@@ -171,6 +172,19 @@ describe('a key that is not a retry of the same request', () => {
     expect((await harness.get(id))?.content).toEqual({ memories: [{ id: 'm1' }] });
   });
 
+  it('without a key, the same body sent twice is written twice: nothing is remembered', async () => {
+    const id = await stored();
+    for (const type of [JSON_PATCH, MERGE_PATCH, 'application/json']) {
+      const body = type === JSON_PATCH ? append('m1') : { content: { memories: [] } };
+      const first = await send(id, body, { 'content-type': type });
+      const second = await send(id, body, { 'content-type': type });
+      expect(second.headers['Idempotent-Replayed']).toBeUndefined();
+      expect(versionOf(second.headers.ETag)).toBe(versionOf(first.headers.ETag) + 1);
+    }
+    const entries = Object.keys((await harness.get(id)) ?? {}).filter((name) => name.startsWith(KEY_ATTRIBUTE_PREFIX));
+    expect(entries).toEqual([]);
+  });
+
   it('{} with a key reads the record and records no key', async () => {
     const id = await stored();
     const answer = await send(id, {}, { 'content-type': 'application/json', 'idempotency-key': 'read' });
@@ -193,7 +207,10 @@ describe('the header itself', () => {
     const id = await stored();
     const answer = await send(id, append('m1'), { 'content-type': JSON_PATCH, 'idempotency-key': key });
     expect(answer.status).toBe(422);
-    expect(answer.body).toMatchObject({ errors: [{ path: 'header.idempotency-key', message: 'malformed' }] });
+    expect(answer.body).toMatchObject({
+      detail: 'Idempotency-Key must be 1 to 255 visible ASCII characters',
+      errors: [{ path: 'header.idempotency-key', message: 'malformed' }],
+    });
     expect(harness.dynamoDbCalls()).toEqual([]);
   });
 

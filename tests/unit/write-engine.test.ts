@@ -127,7 +127,10 @@ describe('a plan of document paths', () => {
     await executeWrite(again, request(), plan().writePlan);
     const second = writeIdOf(again.commands[0] as UpdateCommands);
     expect(second).not.toBe(first);
+    // The same 11 characters, then a count in base 36.
     expect(second.slice(0, 11)).toBe(first.slice(0, 11));
+    expect(second.slice(11)).toMatch(/^[0-9a-z]+$/);
+    expect(Number.parseInt(second.slice(11), 36)).toBeGreaterThan(Number.parseInt(first.slice(11), 36));
     expect(conditionOf(store, 0)).toBe('#user_id = :caller');
   });
 });
