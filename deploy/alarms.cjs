@@ -1,12 +1,6 @@
 // Alarm settings computed from params at packaging time (CloudFormation cannot multiply a parameter, and
-// a condition on a blank param makes a template cfn-lint cannot check).
-// Concurrent executions at 80 % of the reserved concurrency: near the cap, requests start to be throttled.
-module.exports.concurrencyAlarm = async ({ resolveVariable }) => {
-  const reserved = Number(await resolveVariable('param:reservedConcurrency'));
-  if (!Number.isInteger(reserved) || reserved < 1)
-    throw new Error(`reservedConcurrency must be a whole number, got ${reserved}`);
-  return Math.max(1, Math.floor(reserved * 0.8));
-};
+// a condition on a blank param makes a template cfn-lint cannot check). The concurrency alarms follow the
+// reservation: deploy/concurrency.cjs.
 
 // Where alarms go: the topic given as alarmTopicArn, else the one the stack creates (AlarmTopic).
 module.exports.alarmActions = async ({ resolveVariable }) => {

@@ -56,6 +56,7 @@ beforeAll(async () => {
     'learningsDatabases={"analytics":["analytics_learnings","archived_learnings"]}',
     'corsAllowedOrigins=https://admin.example.com, http://localhost:3001',
     'alarmEmail=oncall@example.com',
+    'reservedConcurrency=50',
   ]);
   dev = await packageStack('dev', ['alarmTopicArn=arn:aws:sns:us-east-1:123456789012:oncall'], 'dev');
   authorized = await packageStack('authorized', [
@@ -227,13 +228,18 @@ const alarms = (template: Template) =>
   );
 
 describe('operations', () => {
-  it("traces with X-Ray, logs in Lambda's JSON format at the configured level, and reserves concurrency per stage", () => {
+  it("traces with X-Ray and logs in Lambda's JSON format at the configured level", () => {
     expect(fn(standard.template)).toMatchObject({
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' },
-      ReservedConcurrentExecutions: 300,
     });
-    expect(fn(dev.template).ReservedConcurrentExecutions).toBe(20);
+  });
+
+  // A new account's concurrency quota may leave no room for a reservation (Lambda keeps 100 unreserved).
+  it('reserves no concurrency unless reservedConcurrency is set, and then exactly that', () => {
+    expect(fn(standard.template)).not.toHaveProperty('ReservedConcurrentExecutions');
+    expect(fn(dev.template)).not.toHaveProperty('ReservedConcurrentExecutions');
+    expect(fn(existingTables.template).ReservedConcurrentExecutions).toBe(50);
   });
 
   it('writes API access logs carrying the integration (Lambda) request id, with per-route metrics', () => {
@@ -269,8 +275,6 @@ describe('operations', () => {
       'LambdaThrottlesAlarm',
     ]);
     expect(all.LambdaDurationAlarm?.Properties).toMatchObject({ ExtendedStatistic: 'p99', Threshold: 8000 });
-    expect(all.LambdaConcurrencyAlarm?.Properties.Threshold).toBe(240);
-    expect(alarms(dev.template).LambdaConcurrencyAlarm?.Properties.Threshold).toBe(16);
     expect(all.DynamoDbThrottlesAlarm?.Properties.Dimensions).toEqual([
       { Name: 'TableName', Value: 'agno_learnings' },
       { Name: 'Operation', Value: 'UpdateItem' },
@@ -278,6 +282,20 @@ describe('operations', () => {
     const burst = JSON.stringify(all.AuthFailureBurstAlarm?.Properties.Metrics);
     for (const outcome of ['UNAUTHENTICATED', 'FORBIDDEN']) expect(burst).toContain(outcome);
     expect(burst).toContain('AgnoUpdateLearning');
+  });
+
+  it("follows the reservation: near it when there is one, else the function's share of the account's pool", () => {
+    // Reserved (50): 80 % of it; throttles mean the reservation is reached.
+    const reserved = alarms(existingTables.template);
+    expect(reserved.LambdaConcurrencyAlarm?.Properties).toMatchObject({ Threshold: 40 });
+    expect(reserved.LambdaConcurrencyAlarm?.Properties.AlarmDescription).toMatch(/reserved concurrency \(50\)/);
+    expect(reserved.LambdaThrottlesAlarm?.Properties.AlarmDescription).toMatch(/reserved concurrency/);
+    // Unreserved: as many concurrent executions as requests API Gateway admits per second (prod 500, dev 100).
+    const unreserved = alarms(standard.template);
+    expect(unreserved.LambdaConcurrencyAlarm?.Properties).toMatchObject({ Threshold: 500 });
+    expect(alarms(dev.template).LambdaConcurrencyAlarm?.Properties).toMatchObject({ Threshold: 100 });
+    expect(unreserved.LambdaConcurrencyAlarm?.Properties.AlarmDescription).toMatch(/account/);
+    expect(unreserved.LambdaThrottlesAlarm?.Properties.AlarmDescription).toMatch(/account/);
   });
 
   it('sends every alarm to the topic the stack creates (with the e-mail subscribed), or to the one given', () => {
@@ -308,7 +326,7 @@ if (!cfnLint) {
 describe.runIf(cfnLint)("AWS's cfn-lint", () => {
   it.each([
     ['prod (defaults)', () => standard],
-    ['prod (existing tables, CORS, alarm e-mail)', () => existingTables],
+    ['prod (existing tables, CORS, alarm e-mail, reserved concurrency)', () => existingTables],
     ['dev (alarm topic given)', () => dev],
     ["prod (API Gateway's JWT authorizer)", () => authorized],
   ])('finds no error and no warning in the %s template', async (_name, stack) => {
