@@ -46,6 +46,8 @@ let standard: { template: Template; zip: Buffer };
 let existingTables: { template: Template; zip: Buffer };
 let dev: { template: Template; zip: Buffer };
 let authorized: { template: Template; zip: Buffer };
+/** What `sls package` printed when it refused an authorizer configuration; undefined if it packaged it. */
+let authorizerRefusal: string | undefined;
 
 beforeAll(async () => {
   // One after the other: serverless-esbuild stages every zip in ./.serverless, whatever --package says.
@@ -64,7 +66,21 @@ beforeAll(async () => {
     'jwtIssuer=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool',
     'jwtAudience=client-one, client-two',
   ]);
-}, 240_000);
+  // What API Gateway's JWT authorizer cannot honour: it verifies RSA signatures only, with the keys the
+  // issuer's discovery document names, which it fetches over https.
+  authorizerRefusal = await packageStack('refused', [
+    'claimsFromApiGateway=true',
+    'jwtAlgorithms=ES256',
+    'jwtVerificationKey=-----BEGIN PUBLIC KEY-----x',
+    'jwtJwksUrl=https://idp.example/keys.json',
+    'jwtJwksFile=keys.json',
+    'jwtIssuer=http://idp.example',
+    'jwtAudience=client-one',
+  ]).then(
+    () => undefined,
+    (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+  );
+}, 300_000);
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 const resourcesOfType = (template: Template, type: string) =>
@@ -204,6 +220,14 @@ describe("API Gateway's JWT authorizer", () => {
     expect(fn(authorized.template)).toMatchObject({
       Environment: { Variables: expect.objectContaining({ JWT_CLAIMS_FROM_API_GATEWAY: 'true' }) },
     });
+  });
+
+  it('refuses at packaging what it cannot honour: non-RSA algorithms, keys given here, an issuer without https', () => {
+    expect(authorizerRefusal).toBeDefined();
+    for (const param of ['jwtAlgorithms', 'jwtVerificationKey', 'jwtJwksUrl', 'jwtJwksFile', 'jwtIssuer']) {
+      expect(authorizerRefusal).toContain(`${param}`);
+    }
+    expect(authorizerRefusal).toContain('ES256');
   });
 });
 

@@ -102,7 +102,9 @@ describe.each(PROVIDERS)('$name', (recipe) => {
 describe.each(PROVIDERS.filter(({ name }) => name === 'Cognito' || name === 'Keycloak'))(
   "$name behind API Gateway's JWT authorizer (serverless-offline's emulation)",
   (recipe) => {
-    const send = serveRecipe(recipe, () => ({ JWT_CLAIMS_FROM_API_GATEWAY: 'true' }));
+    // RS256, the provider key's algorithm: the authorizer verifies RSA signatures only, and packaging refuses
+    // another algorithm in this mode (the suite's own environment sets HS256).
+    const send = serveRecipe(recipe, () => ({ JWT_CLAIMS_FROM_API_GATEWAY: 'true', JWT_ALGORITHMS: 'RS256' }));
     const patch = async (claims: Record<string, unknown>) => (await send(claims)).status;
 
     it('owner 200, stranger 404, admin 200, no write scope 403; the authorizer refuses another audience', async () => {
