@@ -44,6 +44,7 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
       requestLog({
         log: config.logRequests,
         logLevel: config.logLevel,
+        stage: config.stage,
         traceHeader: invocationTraceHeader,
       }),
     )

@@ -62,6 +62,8 @@ export interface Config {
   logRequests: RequestLogging;
   /** Lambda's application log level (AWS_LAMBDA_LOG_LEVEL) as given; undefined outside Lambda. */
   logLevel: string | undefined;
+  /** The stage deployed (STAGE): a dimension of the metrics. */
+  stage: string;
 }
 
 export function loadConfig(env: Env): Config {
@@ -86,6 +88,7 @@ export function loadConfig(env: Env): Config {
     },
     logRequests: settings.LOG_REQUESTS,
     logLevel: settings.AWS_LAMBDA_LOG_LEVEL,
+    stage: settings.STAGE,
   };
 }
 

@@ -41,16 +41,17 @@ function levelOf(status: number): Level {
 }
 
 // Requests by outcome (updated, merged, unchanged, each error code), and across all outcomes the request and
-// DynamoDB latencies and cold starts. The dimension sets stay small: outcome has about ten values. The
-// directives are the same on every line, so their JSON is built once.
-const BY_OUTCOME = { Dimensions: [['service', 'outcome']], Metrics: [{ Name: 'Requests', Unit: 'Count' }] };
+// DynamoDB latencies and cold starts, each per stage: two stages deployed in one account keep their metrics
+// apart. The dimension sets stay small: a stage has one value, outcome about ten. The directives are the
+// same on every line, so their JSON is built once.
+const BY_OUTCOME = { Dimensions: [['service', 'stage', 'outcome']], Metrics: [{ Name: 'Requests', Unit: 'Count' }] };
 const LATENCY = { Name: 'Latency', Unit: 'Milliseconds' };
 const DYNAMODB_LATENCY = { Name: 'DynamoDbLatency', Unit: 'Milliseconds' };
 const COLD_START = { Name: 'ColdStart', Unit: 'Count' };
 const directives = (metrics: object[]) =>
   JSON.stringify([
     { Namespace: METRICS_NAMESPACE, ...BY_OUTCOME },
-    { Namespace: METRICS_NAMESPACE, Dimensions: [['service']], Metrics: metrics },
+    { Namespace: METRICS_NAMESPACE, Dimensions: [['service', 'stage']], Metrics: metrics },
   ]);
 const WITH_DYNAMODB = directives([LATENCY, DYNAMODB_LATENCY, COLD_START]);
 const WITHOUT_DYNAMODB = directives([LATENCY, COLD_START]);
@@ -59,12 +60,13 @@ export type RequestLogger = (entry: RequestLogEntry, audit: boolean) => void;
 
 /**
  * A logger writing each request's line: the whole entry when `audit` and its level is not below
- * `logLevel` (Lambda's AWS_LAMBDA_LOG_LEVEL, fixed for a container), else its metrics alone. Built as text:
- * the fixed parts once, the entry's fields with JSON.stringify.
+ * `logLevel` (Lambda's AWS_LAMBDA_LOG_LEVEL, fixed for a container), else its metrics alone; `stage` is the
+ * metrics' stage dimension. Built as text: the fixed parts once, the entry's fields with JSON.stringify.
  */
-export function createRequestLogger(logLevel: string | undefined): RequestLogger {
+export function createRequestLogger(logLevel: string | undefined, stage: string): RequestLogger {
   // Stryker disable next-line StringLiteral: equivalent, no line is below INFO
   const threshold = LEVEL_RANK[logLevel?.toUpperCase() ?? 'INFO'] ?? 0;
+  const service = `"service":"${SERVICE}","stage":${JSON.stringify(stage)}`;
   return (entry, audit) => {
     const now = Date.now();
     const level = levelOf(entry.status);
@@ -74,7 +76,7 @@ export function createRequestLogger(logLevel: string | undefined): RequestLogger
       : `"message":"update_learning_metrics","outcome":${JSON.stringify(entry.outcome)}`;
     const dynamoDb = entry.dynamoDbMs === undefined ? '' : `,"DynamoDbLatency":${entry.dynamoDbMs}`;
     process.stdout.write(
-      `{"timestamp":"${isoTime(now)}","level":"${level}","service":"${SERVICE}",${fields},` +
+      `{"timestamp":"${isoTime(now)}","level":"${level}",${service},${fields},` +
         `"_aws":{"Timestamp":${now},"CloudWatchMetrics":${entry.dynamoDbMs === undefined ? WITHOUT_DYNAMODB : WITH_DYNAMODB}},` +
         `"Requests":1,"Latency":${entry.latencyMs}${dynamoDb},"ColdStart":${entry.coldStart ? 1 : 0}}\n`,
     );

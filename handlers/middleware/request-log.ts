@@ -13,6 +13,8 @@ export interface RequestLogOptions {
   log: RequestLogging;
   /** Lambda's application log level (AWS_LAMBDA_LOG_LEVEL), fixed for a container: a line below it keeps its metrics. */
   logLevel: string | undefined;
+  /** The stage deployed (STAGE), the metrics' stage dimension. */
+  stage: string;
   /** The X-Ray trace header of the invocation (_X_AMZN_TRACE_ID), read as its line is written. */
   traceHeader: () => string | undefined;
 }
@@ -30,7 +32,7 @@ interface Answer {
 }
 
 export function requestLog(options: RequestLogOptions): MiddlewareObj<HttpEvent, HttpResult, Error, RequestContext> {
-  const logRequest = createRequestLogger(options.logLevel);
+  const logRequest = createRequestLogger(options.logLevel, options.stage);
   const writeLine = (request: PipelineRequest, answer: Answer) => {
     const { event, context } = request;
     const { status, cause } = answer;

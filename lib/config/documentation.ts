@@ -81,5 +81,6 @@ export const DOCUMENTATION: Record<keyof typeof ENVIRONMENT, Documentation> = {
     param: 'logRequests',
     meaning: 'JSON log lines: `all` (every request), `errors` (4xx, 5xx; the rest metrics only), `none`',
   },
+  STAGE: { param: 'stage', meaning: 'the stage deployed: a metric dimension' },
   AWS_LAMBDA_LOG_LEVEL: { param: undefined, meaning: 'set by Lambda (`logLevel`): below it, metrics only' },
 };

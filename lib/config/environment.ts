@@ -165,6 +165,9 @@ export const ENVIRONMENT = {
   LOG_REQUESTS: variable(requestLogging, {
     default: 'all',
   }),
+  // The stage deployed (`sls deploy --stage`): a dimension of every metric, so that two stages in one
+  // account keep their metrics apart.
+  STAGE: variable(text, { default: 'local' }),
   // Lambda's application log level, from the function's LoggingConfig (param logLevel): a request's line below
   // it keeps only its metrics. Kept as given (trimmed): lib/log.ts reads the level's name in any case.
   AWS_LAMBDA_LOG_LEVEL: variable(text, {

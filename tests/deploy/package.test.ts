@@ -1,6 +1,7 @@
 // `sls package --stage prod` with no AWS credentials, and what the generated CloudFormation template
 // promises: runtime, route, least-privilege IAM, a protected table, one bundled file.
 import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -252,11 +253,13 @@ const alarms = (template: Template) =>
   );
 
 describe('operations', () => {
-  it("traces with X-Ray and logs in Lambda's JSON format at the configured level", () => {
+  it("traces with X-Ray, logs in Lambda's JSON format at the configured level, and names the stage", () => {
     expect(fn(standard.template)).toMatchObject({
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' },
+      Environment: { Variables: expect.objectContaining({ STAGE: 'prod' }) },
     });
+    expect(fn(dev.template)).toMatchObject({ Environment: { Variables: expect.objectContaining({ STAGE: 'dev' }) } });
   });
 
   // A new account's concurrency quota may leave no room for a reservation (Lambda keeps 100 unreserved).
@@ -322,6 +325,27 @@ describe('operations', () => {
     expect(unreserved.LambdaThrottlesAlarm?.Properties.AlarmDescription).toMatch(/account/);
   });
 
+  it("reads the service's own metrics of the stage deployed, not those of every stage in the account", () => {
+    for (const [template, stage] of [
+      [standard.template, 'prod'],
+      [dev.template, 'dev'],
+    ] as const) {
+      const metrics = alarms(template).AuthFailureBurstAlarm?.Properties.Metrics as {
+        MetricStat?: { Metric: { Dimensions: { Name: string; Value: string }[] } };
+      }[];
+      const read = metrics.filter((metric) => metric.MetricStat !== undefined);
+      expect(read).toHaveLength(2);
+      for (const metric of read) {
+        expect(metric.MetricStat?.Metric.Dimensions.map((dimension) => dimension.Name)).toEqual([
+          'service',
+          'stage',
+          'outcome',
+        ]);
+        expect(metric.MetricStat?.Metric.Dimensions).toContainEqual({ Name: 'stage', Value: stage });
+      }
+    }
+  });
+
   it('sends every alarm to the topic the stack creates (with the e-mail subscribed), or to the one given', () => {
     for (const alarm of Object.values(alarms(existingTables.template))) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
@@ -335,6 +359,115 @@ describe('operations', () => {
       expect(alarm.Properties.AlarmActions).toEqual(['arn:aws:sns:us-east-1:123456789012:oncall']);
     }
     expect(dev.template.Resources.AlarmTopic).toBeUndefined();
+  });
+});
+
+// What each resource type of the templates needs of the deploying role: the calls CloudFormation makes with
+// the caller's permissions to create, update and delete it (the handlers of the type's registry schema),
+// and what API Gateway requires of whoever turns on an HTTP API's access logs. A type missing here fails
+// the test below: its permissions must reach docs/operations.md's policy first.
+const NEEDED_BY_TYPE: Record<string, string[]> = {
+  'AWS::S3::Bucket': ['s3:CreateBucket', 's3:PutEncryptionConfiguration', 's3:DeleteBucket'],
+  'AWS::S3::BucketPolicy': ['s3:PutBucketPolicy', 's3:GetBucketPolicy', 's3:DeleteBucketPolicy'],
+  'AWS::Logs::LogGroup': ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:DescribeLogGroups'],
+  'AWS::IAM::Role': ['iam:CreateRole', 'iam:GetRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole'],
+  'AWS::Lambda::Function': [
+    'iam:PassRole',
+    's3:GetObject',
+    'lambda:CreateFunction',
+    'lambda:GetFunction',
+    'lambda:UpdateFunctionCode',
+    'lambda:UpdateFunctionConfiguration',
+    'lambda:PutFunctionConcurrency',
+    'lambda:DeleteFunctionConcurrency',
+    'lambda:DeleteFunction',
+  ],
+  'AWS::Lambda::Version': ['lambda:PublishVersion', 'lambda:ListVersionsByFunction'],
+  'AWS::Lambda::Permission': ['lambda:AddPermission', 'lambda:GetPolicy', 'lambda:RemovePermission'],
+  'AWS::ApiGatewayV2::Api': ['apigateway:POST', 'apigateway:GET', 'apigateway:PATCH', 'apigateway:DELETE'],
+  'AWS::ApiGatewayV2::Stage': [
+    'apigateway:POST',
+    'apigateway:PATCH',
+    'apigateway:DELETE',
+    'logs:CreateLogDelivery',
+    'logs:PutResourcePolicy',
+    'logs:UpdateLogDelivery',
+    'logs:DeleteLogDelivery',
+    'logs:DescribeResourcePolicies',
+    'logs:GetLogDelivery',
+    'logs:ListLogDeliveries',
+  ],
+  'AWS::ApiGatewayV2::Integration': ['apigateway:POST', 'apigateway:PATCH', 'apigateway:DELETE'],
+  'AWS::ApiGatewayV2::Route': ['apigateway:POST', 'apigateway:PATCH', 'apigateway:DELETE'],
+  'AWS::ApiGatewayV2::Authorizer': ['apigateway:POST', 'apigateway:PATCH', 'apigateway:DELETE'],
+  'AWS::DynamoDB::Table': [
+    'dynamodb:CreateTable',
+    'dynamodb:DescribeTable',
+    'dynamodb:UpdateTable',
+    'dynamodb:UpdateContinuousBackups',
+    'dynamodb:DescribeContinuousBackups',
+  ],
+  'AWS::SNS::Topic': ['sns:CreateTopic', 'sns:GetTopicAttributes', 'sns:DeleteTopic'],
+  'AWS::SNS::Subscription': ['sns:Subscribe', 'sns:GetSubscriptionAttributes', 'sns:Unsubscribe'],
+  'AWS::CloudWatch::Alarm': ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms', 'cloudwatch:DeleteAlarms'],
+};
+// The serverless CLI's own calls for deploy, info and remove, and the deploy-time plugins' (deploy/).
+const NEEDED_TO_DEPLOY = [
+  'cloudformation:CreateChangeSet',
+  'cloudformation:DescribeChangeSet',
+  'cloudformation:ExecuteChangeSet',
+  'cloudformation:DeleteChangeSet',
+  'cloudformation:DescribeStacks',
+  'cloudformation:DescribeStackEvents',
+  'cloudformation:DescribeStackResource',
+  'cloudformation:ListStackResources',
+  'cloudformation:GetTemplate',
+  'cloudformation:ValidateTemplate',
+  'cloudformation:DeleteStack',
+  's3:ListBucket',
+  's3:PutObject',
+  's3:DeleteObject',
+  'ssm:GetParameters',
+  'dynamodb:ListTagsOfResource',
+];
+// The retained data: neither a deploy nor a remove deletes it, and the role cannot.
+const NEVER = ['dynamodb:DeleteTable', 'logs:DeleteLogGroup'];
+
+describe("the deploying role's policy in docs/operations.md", () => {
+  const docs = readFileSync('docs/operations.md', 'utf8');
+  const section = docs.split('\n## ').find((part) => part.startsWith("The deploying role's permissions")) ?? '';
+  const json = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+  const allows = (action: string) => {
+    const policy = JSON.parse(json ?? '{}') as {
+      Statement?: { Effect: string; Action: string | string[] }[];
+    };
+    return (policy.Statement ?? []).some(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        [statement.Action].flat().some((granted) => new RegExp(`^${granted.replaceAll('*', '.*')}$`, 'i').test(action)),
+    );
+  };
+
+  it('is an IAM policy document', () => {
+    expect(json, "no JSON block under ## The deploying role's permissions").toBeDefined();
+    expect(JSON.parse(json ?? '{}')).toMatchObject({ Version: '2012-10-17', Statement: expect.any(Array) });
+  });
+
+  it('allows what every resource type of the packaged templates needs, and what deploying calls', () => {
+    const types = new Set(
+      [standard, existingTables, dev, authorized].flatMap(({ template }) =>
+        Object.values(template.Resources).map((resource) => resource.Type),
+      ),
+    );
+    // The framework's first template, its deployment bucket: not in the update template.
+    for (const type of ['AWS::S3::Bucket', 'AWS::S3::BucketPolicy']) types.add(type);
+    for (const type of types) expect(Object.keys(NEEDED_BY_TYPE), `permissions for ${type}`).toContain(type);
+    const needed = [...[...types].flatMap((type) => NEEDED_BY_TYPE[type] ?? []), ...NEEDED_TO_DEPLOY];
+    expect(needed.filter((action) => !allows(action))).toEqual([]);
+  });
+
+  it('cannot delete the table or the log groups', () => {
+    expect(NEVER.filter(allows)).toEqual([]);
   });
 });
 

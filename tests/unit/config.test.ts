@@ -181,6 +181,9 @@ describe('loadConfig', () => {
     expect(config.authorization).toEqual({ adminScope: 'agent_os:admin', requiredScope: 'learnings:write' });
     expect(config.dynamoDb).toMatchObject({ region: 'us-east-1', endpoint: undefined, maxAttempts: 3 });
     expect(config.logRequests).toBe('all');
+    // The metrics' stage: serverless.yml sets it to the stage deployed.
+    expect(config.stage).toBe('local');
+    expect(loadConfig({ ...base, STAGE: 'prod' }).stage).toBe('prod');
   });
 
   it('reads every variable the same way: unset or blank is the default, booleans in any case', () => {

@@ -24,7 +24,7 @@ const entry = (overrides: Partial<RequestLogEntry> = {}): RequestLogEntry => ({
 function written(logLevel: string | undefined, ...calls: [RequestLogEntry, boolean][]): Record<string, unknown>[] {
   const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   try {
-    const log = createRequestLogger(logLevel);
+    const log = createRequestLogger(logLevel, 'prod');
     for (const [logged, audit] of calls) log(logged, audit);
     return write.mock.calls.map(([text]) => {
       expect(String(text).endsWith('}\n')).toBe(true);
@@ -45,6 +45,7 @@ describe('the request log line', () => {
       timestamp: '2026-11-29T08:30:15.007Z',
       level: 'INFO',
       service: 'agno-update-learning',
+      stage: 'prod',
       message: 'update_learning',
       requestId: 'req-1',
       apiRequestId: 'api-1',
@@ -64,12 +65,12 @@ describe('the request log line', () => {
         CloudWatchMetrics: [
           {
             Namespace: 'AgnoUpdateLearning',
-            Dimensions: [['service', 'outcome']],
+            Dimensions: [['service', 'stage', 'outcome']],
             Metrics: [{ Name: 'Requests', Unit: 'Count' }],
           },
           {
             Namespace: 'AgnoUpdateLearning',
-            Dimensions: [['service']],
+            Dimensions: [['service', 'stage']],
             Metrics: [
               { Name: 'Latency', Unit: 'Milliseconds' },
               { Name: 'DynamoDbLatency', Unit: 'Milliseconds' },
@@ -111,7 +112,13 @@ describe('the request log line', () => {
 
   it('not audited: the outcome and metrics only, never who or which record', () => {
     const [line] = written(undefined, [entry(), false]);
-    expect(line).toMatchObject({ message: 'update_learning_metrics', outcome: 'updated', Requests: 1, Latency: 1.25 });
+    expect(line).toMatchObject({
+      message: 'update_learning_metrics',
+      stage: 'prod',
+      outcome: 'updated',
+      Requests: 1,
+      Latency: 1.25,
+    });
     expect(line).not.toHaveProperty('userId');
     expect(line).not.toHaveProperty('learningId');
   });
@@ -135,6 +142,24 @@ describe('the request log line', () => {
     );
     expect(lines.map((line) => line.message === 'update_learning')).toEqual(whole);
     expect(lines.map((line) => line.level)).toEqual(['INFO', 'WARN', 'ERROR']);
+  });
+});
+
+describe('the stage', () => {
+  it('is a dimension of every metric, and a field of every line, as the configuration gives it', () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      createRequestLogger(undefined, 'team "a"')(entry(), true);
+      createRequestLogger(undefined, 'dev')(entry({ dynamoDbMs: undefined }), false);
+      const [audit, metricsOnly] = write.mock.calls.map(([text]) => JSON.parse(String(text)));
+      expect(audit.stage).toBe('team "a"');
+      expect(metricsOnly.stage).toBe('dev');
+      for (const line of [audit, metricsOnly]) {
+        for (const directive of line._aws.CloudWatchMetrics) expect(directive.Dimensions[0]).toContain('stage');
+      }
+    } finally {
+      write.mockRestore();
+    }
   });
 });
 

@@ -101,7 +101,7 @@ describe('through the real pipeline', () => {
 /** The request log and the envelope alone, around a handler that answers or a step that throws. */
 function pipeline(options: Partial<RequestLogOptions>, fail?: () => never, middleware = requestLog) {
   return middy<HttpEvent, HttpResult, Error, RequestContext>()
-    .use(middleware({ log: 'all', logLevel: undefined, traceHeader: () => undefined, ...options }))
+    .use(middleware({ log: 'all', logLevel: undefined, stage: 'local', traceHeader: () => undefined, ...options }))
     .use(errorEnvelope())
     .before(() => fail?.())
     .handler(async (_event, context) => {
