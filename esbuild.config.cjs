@@ -10,7 +10,7 @@ const esbuildOptions = {
   minify: true,
   format: 'esm',
   platform: 'node',
-  target: 'node22',
+  target: 'node24',
   sourcemap: false,
   legalComments: 'none',
   mainFields: ['module', 'main'],
