@@ -191,8 +191,8 @@ async function checkDeployed(
   const lambda = new LambdaClient(aws);
   const fn = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
   check(
-    'the function runs nodejs22.x, 512 MB, 10 s, the bundled handler',
-    fn.Runtime === 'nodejs22.x' &&
+    'the function runs nodejs24.x, 512 MB, 10 s, the bundled handler',
+    fn.Runtime === 'nodejs24.x' &&
       fn.MemorySize === 512 &&
       fn.Timeout === 10 &&
       fn.Handler === 'handlers/update-learning.handler',

@@ -111,10 +111,10 @@ function dynamoDbStatements(template: Template) {
 }
 
 describe('the production package', () => {
-  it('is one Node 22 arm64 function, 512 MB, 10 s, running a single bundled ESM file', () => {
+  it('is one Node 24 arm64 function, 512 MB, 10 s, running a single bundled ESM file', () => {
     const [fn] = resourcesOfType(standard.template, 'AWS::Lambda::Function');
     expect(fn?.Properties).toMatchObject({
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       MemorySize: 512,
       Timeout: 10,
