@@ -137,9 +137,7 @@ describe('the PATCH answers', () => {
     expect(answers[0]?.headers.get('etag')).toMatch(/^"1\./);
   });
 
-  it('for another origin carry no CORS header at all (serverless-offline alone would allow it)', async () => {
-    const direct = await patch(offline.baseUrl, OTHER, 'lrn_missing');
-    expect(direct.headers.get('access-control-allow-origin')).toBe(OTHER);
+  it('for another origin carry no CORS header at all, whatever serverless-offline alone answers', async () => {
     for (const base of [front.baseUrl, closed.baseUrl]) {
       const answer = await patch(base, base === front.baseUrl ? OTHER : ALLOWED, 'lrn_missing');
       expect(answer.status).toBe(404);
