@@ -26,7 +26,10 @@ export interface RequestLogEntry {
   userId: string | undefined;
   admin: boolean | undefined;
   status: number;
-  /** updated, merged (a merge patch), unchanged, or the error code. */
+  /**
+   * updated, merged (a merge patch), patched (a JSON Patch), replayed (an Idempotency-Key used again),
+   * unchanged, or the error code.
+   */
   outcome: string;
   /** The record's version as answered (200, 412). */
   version: number | undefined;
@@ -40,9 +43,9 @@ function levelOf(status: number): Level {
   return status >= 500 ? 'ERROR' : status >= 400 ? 'WARN' : 'INFO';
 }
 
-// Requests by outcome (updated, merged, unchanged, each error code), and across all outcomes the request and
-// DynamoDB latencies and cold starts, each per stage: two stages deployed in one account keep their metrics
-// apart. The dimension sets stay small: a stage has one value, outcome about ten. The directives are the
+// Requests by outcome (updated, merged, patched, replayed, unchanged, each error code), and across all
+// outcomes the request and DynamoDB latencies and cold starts, each per stage: two stages deployed in one
+// account keep their metrics apart. The dimension sets stay small: a stage has one value, outcome about ten. The directives are the
 // same on every line, so their JSON is built once.
 const BY_OUTCOME = { Dimensions: [['service', 'stage', 'outcome']], Metrics: [{ Name: 'Requests', Unit: 'Count' }] };
 const LATENCY = { Name: 'Latency', Unit: 'Milliseconds' };
