@@ -45,8 +45,8 @@ function levelOf(status: number): Level {
 
 // Requests by outcome (updated, merged, patched, replayed, unchanged, each error code), and across all
 // outcomes the request and DynamoDB latencies and cold starts, each per stage: two stages deployed in one
-// account keep their metrics apart. The dimension sets stay small: a stage has one value, outcome about ten. The directives are the
-// same on every line, so their JSON is built once.
+// account keep their metrics apart. The dimension sets stay small: a stage has one value, outcome about
+// ten. The directives are the same on every line, so their JSON is built once.
 const BY_OUTCOME = { Dimensions: [['service', 'stage', 'outcome']], Metrics: [{ Name: 'Requests', Unit: 'Count' }] };
 const LATENCY = { Name: 'Latency', Unit: 'Milliseconds' };
 const DYNAMODB_LATENCY = { Name: 'DynamoDbLatency', Unit: 'Milliseconds' };
