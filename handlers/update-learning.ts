@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Principal } from '../lib/auth.ts';
 import { type Config, invocationTraceHeader, loadConfig } from '../lib/config.ts';
-import { createDocumentClient } from '../lib/dynamodb.ts';
+import { answeredThrottles, createDocumentClient } from '../lib/dynamodb.ts';
 import { toLearningResponse } from '../lib/learning.ts';
 import { type LearningStore, LearningsRepository } from '../lib/learnings-repository.ts';
 import { type BodyFormat, type UpdateLearningCommand, updateLearning } from '../lib/update-learning.ts';
@@ -34,7 +34,7 @@ export function createUpdateLearningHandler(config: Config, options: UpdateLearn
     options.repository ??
     new LearningsRepository(createDocumentClient(config.dynamoDb), {
       oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,
-      writeClient: createDocumentClient(config.dynamoDb, 'answered-throttles'),
+      writeClient: createDocumentClient(config.dynamoDb, answeredThrottles(config.dynamoDb.maxAttempts)),
     });
   const authentication = authenticate(config);
   const handler = middy<HttpEvent, HttpResult, Error, RequestContext>(options.plugin)

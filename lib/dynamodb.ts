@@ -65,19 +65,17 @@ export function unmarshallItem(item: Record<string, AttributeValue>): Record<str
 }
 
 /**
- * How a client retries a failed call. `sdk`: the SDK's standard retries, for reads. `answered-throttles`:
- * only a call that certainly applied nothing (answeredThrottles), for writes, which must never apply twice:
- * the SDK's retry of a write whose answer was lost applies it again once another write has landed. A call
- * that got no answer, or a server error, may have been applied, and lib/learnings-repository.ts settles it
- * by reading the record instead.
+ * The document client. `retryStrategy`: undefined for the SDK's standard retries (reads); for writes,
+ * which must never apply twice, answeredThrottles: the SDK's retry of a write whose answer was lost applies
+ * it again once another write has landed. A write that got no answer, or a server error, may have been
+ * applied, and lib/learnings-repository.ts settles it by reading the record instead.
  */
-export type RetryPolicy = 'sdk' | 'answered-throttles';
-
-export function createDocumentClient(config: DynamoDbConfig, retries: RetryPolicy = 'sdk'): DynamoDBDocumentClient {
+export function createDocumentClient(config: DynamoDbConfig, retryStrategy?: RetryStrategy): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region: config.region,
     maxAttempts: config.maxAttempts,
-    ...(retries === 'answered-throttles' ? { retryStrategy: answeredThrottles(config.maxAttempts) } : {}),
+    // The SDK's own strategy where this is undefined.
+    retryStrategy,
     requestHandler: {
       connectionTimeout: config.connectTimeoutMs,
       requestTimeout: config.requestTimeoutMs,

@@ -169,3 +169,14 @@ describe('the handler as deployed (its own clients, built from the configuration
     await expectAppliedOnce(id, format);
   });
 });
+
+describe('the read client, unlike the write client', () => {
+  it('retries a call whose connection was reset, as the SDK does: a read is safe to send again', async () => {
+    const id = await stored();
+    proxy.requests.length = 0;
+    proxy.next = ['reset'];
+    const answer = await faulty.invoke({ learningId: id, token: alice, body: {} });
+    expect(proxy.requests.slice(0, 2)).toEqual(['reset', 'pass']);
+    expect(answer.status).toBe(200);
+  });
+});

@@ -1,6 +1,6 @@
 // Idempotency-Key: a retry of a write already made is answered with the record as it stands, never applied
 // again; the key lives in the record, written by the same conditional UpdateItem as the change.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { KEY_ATTRIBUTE_PREFIX, VERSION_ATTRIBUTE } from '../../lib/service-attributes.ts';
 import { idempotencyKey, KEY_WINDOW_SECONDS, TRIM_AT } from '../../lib/write/idempotency.ts';
@@ -113,6 +113,46 @@ describe('a key sent again with a patch that must read the record first', () => 
     expect(retry.status).toBe(200);
     expect(retry.headers['Idempotent-Replayed']).toBe('true');
     expect((await harness.get(id))?.[VERSION_ATTRIBUTE]).toBe(1);
+  });
+});
+
+describe('a key sent again with a patch whose paths do not match the record', () => {
+  it('an index into a map, which dynalite refuses as an invalid path before the condition: the read answers the replay', async () => {
+    const id = await stored({ content: { m: { 0: 'zero' } } });
+    const headers = { 'content-type': JSON_PATCH, 'idempotency-key': 'map-index' };
+    const body = [{ op: 'replace', path: '/content/m/0', value: 'replaced' }];
+    expect((await send(id, body, headers)).status).toBe(200);
+    const retry = await send(id, body, headers);
+    expect(retry.status).toBe(200);
+    expect(retry.headers['Idempotent-Replayed']).toBe('true');
+    expect((await harness.get(id))?.[VERSION_ATTRIBUTE]).toBe(1);
+  });
+});
+
+describe('the request log', () => {
+  it('names a replay as its outcome, and a JSON Patch as patched', async () => {
+    const logged = harness.withEnv({ LOG_REQUESTS: 'all' });
+    const id = await stored();
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+    try {
+      for (let sent = 0; sent < 2; sent++) {
+        await logged.invoke({
+          learningId: id,
+          token: alice,
+          body: append('m1'),
+          headers: { 'content-type': JSON_PATCH, 'idempotency-key': 'logged' },
+        });
+        // The line is written after the answer.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      write.mockRestore();
+    }
+    const outcomes = written
+      .filter((line) => line.includes('"message":"update_learning"'))
+      .map((line) => JSON.parse(line).outcome);
+    expect(outcomes).toEqual(['patched', 'replayed']);
   });
 });
 

@@ -15,7 +15,7 @@ import {
 import { DEV_JWT_SECRET } from '../../dev/tokens.ts';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { type Config, loadConfig } from '../../lib/config.ts';
-import { createDocumentClient } from '../../lib/dynamodb.ts';
+import { answeredThrottles, createDocumentClient } from '../../lib/dynamodb.ts';
 import { LearningsRepository } from '../../lib/learnings-repository.ts';
 import { assertMatchesContract } from './contract.ts';
 
@@ -63,7 +63,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
 function harnessOn(dynamoDb: LocalDynamoDb, env: Record<string, string>): Harness {
   const config = loadConfig({ ...TEST_ENV, DYNAMODB_ENDPOINT: dynamoDb.endpoint, ...env });
   const documentClient = createDocumentClient(config.dynamoDb);
-  const writeClient = createDocumentClient(config.dynamoDb, 'answered-throttles');
+  const writeClient = createDocumentClient(config.dynamoDb, answeredThrottles(config.dynamoDb.maxAttempts));
   const sends = [vi.spyOn(documentClient, 'send'), vi.spyOn(writeClient, 'send')];
   const repository = new LearningsRepository(documentClient, {
     oldItemOnConditionFailure: config.dynamoDb.oldItemOnConditionFailure,

@@ -9,7 +9,6 @@ import { httpEvent, lambdaContext, type RequestSpec } from '../../dev/events.ts'
 import { ADMIN_SCOPE, signToken } from '../../dev/tokens.ts';
 import { createUpdateLearningHandler } from '../../handlers/update-learning.ts';
 import { loadConfig } from '../../lib/config.ts';
-import { NEVER_SENT } from '../../lib/dynamodb.ts';
 import { LearningsRepository } from '../../lib/learnings-repository.ts';
 import { assertMatchesContract } from '../support/contract.ts';
 import { TEST_ENV } from '../support/harness.ts';
@@ -184,7 +183,8 @@ describe('DynamoDB failures', () => {
     // Only a connection never made (NEVER_SENT) and a 4xx answer say that nothing was written.
     const { $metadata, code } = error as { $metadata?: { httpStatusCode?: number }; code?: string };
     const status = $metadata?.httpStatusCode ?? 0;
-    const uncertain = status >= 500 || (status === 0 && !NEVER_SENT.has(String(code)));
+    const uncertain =
+      status >= 500 || (status === 0 && !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(String(code)));
     expect(dynamoDb.calls().map((call) => call.args[0].constructor.name)).toEqual(
       uncertain ? ['UpdateCommand', 'GetCommand'] : ['UpdateCommand'],
     );
@@ -217,6 +217,13 @@ describe('DynamoDB failures', () => {
     // callsFake, not rejects: rejects() wraps a string in an Error.
     dynamoDb.on(UpdateCommand).callsFake(() => Promise.reject('connection lost'));
     expect((await invoke({})).status).toBe(500);
+  });
+
+  it('an error thrown before the call was sent (no $metadata): nothing can have applied, so no read, and a 500', async () => {
+    dynamoDb.on(UpdateCommand).rejects(new TypeError('Unsupported type passed: function'));
+    dynamoDb.on(GetCommand).resolves({ Item: stored });
+    expect((await invoke({})).status).toBe(500);
+    expect(calls()).toEqual(['UpdateCommand']);
   });
 
   it('a bug in the service itself (a TypeError, not a DynamoDB failure): 500 without Retry-After, as a retry meets it again', async () => {

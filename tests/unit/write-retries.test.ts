@@ -1,6 +1,6 @@
 // The write client's retry strategy: a write is sent again only when it certainly applied nothing.
 import { describe, expect, it } from 'vitest';
-import { answeredThrottles, NEVER_SENT } from '../../lib/dynamodb.ts';
+import { answeredThrottles } from '../../lib/dynamodb.ts';
 
 type RetryInfo = Parameters<ReturnType<typeof answeredThrottles>['refreshRetryTokenForRetry']>[1];
 
@@ -19,7 +19,7 @@ describe('answeredThrottles', () => {
     const third = await strategy.refreshRetryTokenForRetry(second, info('TRANSIENT', 'ECONNREFUSED'));
     expect(third.getRetryCount()).toBe(2);
     await expect(strategy.refreshRetryTokenForRetry(third, info('THROTTLING'))).rejects.toThrow('THROTTLING');
-    for (const code of NEVER_SENT) {
+    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']) {
       await expect(strategy.refreshRetryTokenForRetry(first, info('TRANSIENT', code))).resolves.toBeDefined();
     }
   });
