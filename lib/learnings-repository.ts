@@ -35,10 +35,10 @@ export interface LearningStore {
   find(table: string, learningId: string, timing?: DynamoDbTiming): Promise<StoredLearning | undefined>;
   update(commands: UpdateCommands, timing?: DynamoDbTiming): Promise<UpdateOutcome>;
   /**
-   * An UpdateItem of the service's own attributes (a trim of expired keys) whose condition may fail: it
-   * answers whether it applied. It never throws: what it leaves undone, a later request does.
+   * An UpdateItem of the service's own attributes (a trim of expired keys) whose condition may fail. It
+   * never throws: what it leaves undone, a later request does.
    */
-  updateIfStill(command: UpdateCommandInput, timing?: DynamoDbTiming): Promise<boolean>;
+  updateIfStill(command: UpdateCommandInput, timing?: DynamoDbTiming): Promise<void>;
 }
 
 export class LearningsRepository implements LearningStore {
@@ -77,13 +77,8 @@ export class LearningsRepository implements LearningStore {
     }
   }
 
-  async updateIfStill(command: UpdateCommandInput, timing: DynamoDbTiming = {}): Promise<boolean> {
-    try {
-      await this.#timed(timing, () => this.#writeClient.send(new UpdateCommand(command)));
-      return true;
-    } catch {
-      return false;
-    }
+  async updateIfStill(command: UpdateCommandInput, timing: DynamoDbTiming = {}): Promise<void> {
+    await this.#timed(timing, () => this.#writeClient.send(new UpdateCommand(command))).catch(() => undefined);
   }
 
   async #write(command: UpdateCommandInput, timing: DynamoDbTiming): Promise<UpdateOutcome> {
@@ -164,17 +159,6 @@ const UNAVAILABLE_ERROR_NAMES = new Set([
   'RequestTimeoutException',
   'AbortError',
 ]);
-const UNAVAILABLE_ERROR_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
 const ITEM_TOO_LARGE = /item size .*exceeded the maximum allowed size/i;
 const NESTED_TOO_DEEP = /nesting levels have exceeded supported limits/i;
 // A document path that does not match the item ("The document path provided in the update expression is
@@ -210,11 +194,11 @@ interface CallError {
 
 function failureReason(error: unknown): StorageError['reason'] {
   // Object() reads a thrown value that is no object (or null) as one without properties.
-  const { name, message, code, $metadata }: CallError = Object(error);
-  const status = $metadata?.httpStatusCode ?? 0;
-  if (UNAVAILABLE_ERROR_NAMES.has(String(name)) || UNAVAILABLE_ERROR_CODES.has(String(code)) || status >= 500) {
-    return 'unavailable';
-  }
+  const { name, message, $metadata }: CallError = Object(error);
+  // A call the SDK sent that got no HTTP answer (a lost or refused connection, a timeout) has $metadata
+  // without a status; one answered with a server error has a status of 500 or more.
+  const status = $metadata === undefined ? 0 : ($metadata.httpStatusCode ?? 500);
+  if (UNAVAILABLE_ERROR_NAMES.has(String(name)) || status >= 500) return 'unavailable';
   // Each of these texts comes with a ValidationException: DynamoDB refused the request and wrote nothing.
   if (ITEM_TOO_LARGE.test(String(message))) return 'item-too-large';
   if (INVALID_PATH.test(String(message))) return 'invalid-path';

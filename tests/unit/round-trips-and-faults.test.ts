@@ -219,6 +219,19 @@ describe('DynamoDB failures', () => {
     expect((await invoke({})).status).toBe(500);
   });
 
+  it('a keyed write whose trim of expired keys fails: still the 200 of the write, which had applied', async () => {
+    const old = Math.floor(Date.now() / 1000) - 700;
+    const expired = Object.fromEntries(Array.from({ length: 16 }, (_, index) => [`etag_key_${index}`, `${old} f`]));
+    dynamoDb
+      .on(UpdateCommand)
+      .resolvesOnce({ Attributes: { ...stored, ...expired, etag_version: 1 } })
+      .rejectsOnce(serviceError('ValidationException', 'The conditional request failed'));
+    const answer = await invoke({ headers: { 'idempotency-key': 'k' } });
+    expect(answer.status).toBe(200);
+    expect(calls()).toEqual(['UpdateCommand', 'UpdateCommand']);
+    expect(dynamoDb.calls()[1]?.args[0].input).toMatchObject({ UpdateExpression: expect.stringMatching(/^REMOVE /) });
+  });
+
   it('an error thrown before the call was sent (no $metadata): nothing can have applied, so no read, and a 500', async () => {
     dynamoDb.on(UpdateCommand).rejects(new TypeError('Unsupported type passed: function'));
     dynamoDb.on(GetCommand).resolves({ Item: stored });

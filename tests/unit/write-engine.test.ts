@@ -55,10 +55,9 @@ class ScriptedStore implements LearningStore {
     if (outcome instanceof Error) throw outcome;
     return typeof outcome === 'function' ? outcome(commands) : outcome;
   }
-  async updateIfStill(command: UpdateCommandInput): Promise<boolean> {
+  async updateIfStill(command: UpdateCommandInput): Promise<void> {
     this.calls.push('updateIfStill');
     this.trims.push(command);
-    return true;
   }
 }
 
