@@ -378,6 +378,17 @@ describe('a write with an Idempotency-Key', () => {
     expect(computedFrom).toEqual([]);
   });
 
+  it('a path refused as invalid, then a read that finds the key: the replay, with no write after', async () => {
+    const invalid = new StorageError('invalid-path', new Error('The document path provided is invalid'));
+    const earlier = record({ etag_version: 9, ...entry(NOW - 5) });
+    const store = new ScriptedStore([invalid], [earlier]);
+    expect(await executeWrite(store, keyed({ match: [3] }), plan().writePlan)).toEqual({
+      item: earlier,
+      replayed: true,
+    });
+    expect(store.calls).toEqual(['update', 'find']);
+  });
+
   it('trims the expired entries once TRIM_AT of them gather, after the write; a write without a key never does', async () => {
     const expiredEntries = (count: number) =>
       Object.fromEntries(Array.from({ length: count }, (_, index) => [`etag_key_${index}`, `${NOW - 700} f`]));
