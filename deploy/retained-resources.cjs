@@ -9,6 +9,7 @@
 // Using them instead never deletes data: the stack holds them no more, so no later stack operation can
 // delete or replace them. Decided at deploy time, with the deploying credentials, because only then is the
 // account known (the CI build job packages without credentials). docs/deploy.md says what a team does.
+const { STACK_TAG } = require('./table.cjs');
 const { createRequire } = require('node:module');
 const { CloudFormationClient, paginateListStackResources } = require('@aws-sdk/client-cloudformation');
 const { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand } = require('@aws-sdk/client-dynamodb');
@@ -89,20 +90,25 @@ async function heldByStack(cloudFormation, stackName) {
 }
 
 /**
- * Throws unless the existing table may serve this stack: keyed as the template keys it, and not made by
- * another stack (CloudFormation tags what it creates with its stack's name, and the tag stays on a retained
- * table). The table name is the same for every stage, so in one account a stage could otherwise take
- * another's table. A table no stack made (one restored from a backup, one made by hand) may serve.
+ * Throws unless the existing table may serve this stack: keyed as the template keys it, and made by this
+ * very stack, as its tag says (deploy/table.cjs; CloudFormation's own aws:cloudformation:stack-name tag is
+ * taken too, for a table made before that tag). A table another stack made (another stage's), or no stack
+ * (made by hand, restored from a backup, made by another tool), is never taken over silently: the table
+ * name is the same for every stage, and using another stage's data would be worse than failing. Such a
+ * table is used with createTable=false, or another table is named.
  */
 function checkTableFits(candidate, table, tags, stackName) {
   const key = JSON.stringify(table.KeySchema ?? []);
   if (key !== JSON.stringify(candidate.properties.KeySchema)) {
     throw new Error(`The table ${candidate.name} exists with the key ${key}, not the stack's: name another table`);
   }
-  const maker = tags.find((tag) => tag.Key === 'aws:cloudformation:stack-name')?.Value;
-  if (maker !== undefined && maker !== stackName) {
+  const makers = tags
+    .filter((tag) => tag.Key === STACK_TAG || tag.Key === 'aws:cloudformation:stack-name')
+    .map((tag) => tag.Value);
+  if (!makers.includes(stackName)) {
+    const maker = makers.length === 0 ? 'no stack of this service' : `the stack ${makers[0]}`;
     throw new Error(
-      `The table ${candidate.name} belongs to the stack ${maker}, not ${stackName}: each stage in one account needs a table of its own (--param="learningsTable=…")`,
+      `The table ${candidate.name} was made by ${maker}, not ${stackName}: to use it, deploy with --param="createTable=false"; otherwise name a table of this stage's own (--param="learningsTable=…")`,
     );
   }
 }

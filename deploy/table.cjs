@@ -3,6 +3,10 @@
 // is a constant `Fn::Equals`, which cfn-lint warns about and CloudFormation validators refuse.
 const { booleanParam } = require('./params.cjs');
 
+/** The tag that names the stack which made the table. */
+const STACK_TAG = 'agno-update-learning:stack';
+module.exports.STACK_TAG = STACK_TAG;
+
 module.exports.learningsTable = async ({ resolveVariable }) => {
   if (!(await booleanParam(resolveVariable, 'createTable'))) return { Resources: {} };
   return {
@@ -20,6 +24,11 @@ module.exports.learningsTable = async ({ resolveVariable }) => {
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           DeletionProtectionEnabled: true,
           SSESpecification: { SSEEnabled: true },
+          // Which stack made the table: a later deploy of that stack, after `sls remove` or a failed first
+          // create, uses the table again only when it carries this tag (deploy/retained-resources.cjs).
+          Tags: [
+            { Key: STACK_TAG, Value: `${await resolveVariable('self:service')}-${await resolveVariable('sls:stage')}` },
+          ],
         },
       },
     },

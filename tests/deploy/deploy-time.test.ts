@@ -145,21 +145,26 @@ describe('retained resources that exist already', () => {
     expect(used.Outputs).toEqual({ TableName: { Value: 'agno_learnings' } });
   });
 
-  it("serve only if keyed as the template keys them, and not another stack's (another stage's table)", () => {
+  it("serve only if keyed as the template keys them and made by this very stack (never another stage's, never one no stack made)", () => {
     const [table] = retainedByName(stack());
     const candidate = {
       ...(table as NonNullable<typeof table>),
       properties: { KeySchema: [{ AttributeName: 'learning_id', KeyType: 'HASH' }] },
     };
     const keyed = { KeySchema: [{ AttributeName: 'learning_id', KeyType: 'HASH' }] };
-    const madeBy = (stackName: string) => [{ Key: 'aws:cloudformation:stack-name', Value: stackName }];
-    expect(() =>
-      checkTableFits(candidate, keyed, madeBy('agno-update-learning-prod'), 'agno-update-learning-prod'),
-    ).not.toThrow();
-    expect(() => checkTableFits(candidate, keyed, [], 'agno-update-learning-prod')).not.toThrow();
+    const madeBy = (stackName: string, key = 'agno-update-learning:stack') => [{ Key: key, Value: stackName }];
+    for (const key of ['agno-update-learning:stack', 'aws:cloudformation:stack-name']) {
+      expect(() =>
+        checkTableFits(candidate, keyed, madeBy('agno-update-learning-prod', key), 'agno-update-learning-prod'),
+      ).not.toThrow();
+    }
+    // A table no stack of this service made (by hand, from a backup, by another tool) is never taken over.
+    expect(() => checkTableFits(candidate, keyed, [], 'agno-update-learning-prod')).toThrow(
+      'The table agno_learnings was made by no stack of this service, not agno-update-learning-prod: to use it, deploy with --param="createTable=false"',
+    );
     expect(() =>
       checkTableFits(candidate, keyed, madeBy('agno-update-learning-dev'), 'agno-update-learning-prod'),
-    ).toThrow('The table agno_learnings belongs to the stack agno-update-learning-dev, not agno-update-learning-prod');
+    ).toThrow('The table agno_learnings was made by the stack agno-update-learning-dev, not agno-update-learning-prod');
     expect(() => checkTableFits(candidate, { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] }, [], 'x')).toThrow(
       /exists with the key .*"id".*, not the stack's/,
     );

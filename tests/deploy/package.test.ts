@@ -162,6 +162,8 @@ describe('the production package', () => {
       AttributeDefinitions: [{ AttributeName: 'learning_id', AttributeType: 'S' }],
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       DeletionProtectionEnabled: true,
+      // The stack that made it: a redeploy after `sls remove` uses it again only then.
+      Tags: [{ Key: 'agno-update-learning:stack', Value: 'agno-update-learning-prod' }],
     });
     expect(table).not.toHaveProperty('Condition');
     expect(standard.template.Conditions).toBeUndefined();
