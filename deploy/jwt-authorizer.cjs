@@ -14,8 +14,10 @@
 const { booleanParam, commaList } = require('./params.cjs');
 
 const NAME = 'identityProvider';
-// The signing algorithms of RSA keys, the only keys the authorizer reads.
-const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+// The algorithms the authorizer verifies: "only RSA-based algorithms are supported"
+// (developerguide/http-api-jwt-authorizer.html), which its API names as RS256, RS384 and RS512; RSA-PSS
+// (PS*) it does not list.
+const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
 // A dynamic reference is resolved at deploy time; what it holds is checked then.
 const resolvedLater = (value) => value.startsWith('{{resolve:');
 
@@ -26,7 +28,7 @@ function refusals({ algorithms, verificationKey, jwksUrl, jwksFile, issuerUrl, a
   const problems = [];
   const notRsa = commaList(algorithms).filter((algorithm) => !RSA_ALGORITHMS.includes(algorithm));
   if (notRsa.length > 0) {
-    problems.push(`jwtAlgorithms has ${notRsa.join(', ')}: the authorizer verifies RSA signatures only (RS*, PS*)`);
+    problems.push(`jwtAlgorithms has ${notRsa.join(', ')}: the authorizer verifies RSA signatures only (RS256, RS384, RS512)`);
   }
   for (const [param, value] of [
     ['jwtVerificationKey', verificationKey],
