@@ -28,7 +28,9 @@ function refusals({ algorithms, verificationKey, jwksUrl, jwksFile, issuerUrl, a
   const problems = [];
   const notRsa = commaList(algorithms).filter((algorithm) => !RSA_ALGORITHMS.includes(algorithm));
   if (notRsa.length > 0) {
-    problems.push(`jwtAlgorithms has ${notRsa.join(', ')}: the authorizer verifies RSA signatures only (RS256, RS384, RS512)`);
+    problems.push(
+      `jwtAlgorithms has ${notRsa.join(', ')}: the authorizer verifies RSA signatures only (RS256, RS384, RS512)`,
+    );
   }
   for (const [param, value] of [
     ['jwtVerificationKey', verificationKey],
