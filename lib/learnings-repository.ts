@@ -26,7 +26,7 @@ export interface LearningsRepositoryOptions {
    * does, a failure without an item means there was no item, and no read is needed to classify it.
    */
   oldItemOnConditionFailure: boolean;
-  /** The client for writes: `answered-throttles` (lib/dynamodb.ts says why). */
+  /** The client for writes, built with answeredThrottles (lib/dynamodb.ts says why). */
   writeClient: DynamoDBDocumentClient;
 }
 

@@ -96,7 +96,7 @@ export async function executeWrite(
   // A read before writing is refused as a write would be, and answers a key already used: a replay comes
   // before If-Match, and before a patch that no longer applies to the record (409).
   const read = async (): Promise<WriteResult | undefined> => {
-    const item = mayChange(await repository.find(request.table, request.learningId, timing), request, false);
+    const item = await findToChange(repository, request, timing);
     const answer = answerFromRecord(item, request, writeId);
     if (answer !== undefined) return answer;
     meetsPreconditions(item, request);
@@ -131,7 +131,7 @@ export async function executeWrite(
       continue;
     }
     if (outcome.updated) {
-      await trimKeys(repository, request, outcome.item, timing);
+      if (request.key !== undefined) await trimKeys(repository, request.table, outcome.item, request.now, timing);
       return { item: outcome.item, replayed: false };
     }
     const item = mayChange(outcome.current, request, outcome.mayHaveApplied);
@@ -182,11 +182,12 @@ function stillAtTheVersion(request: WriteRequest, item: StoredLearning): boolean
  */
 async function trimKeys(
   repository: LearningStore,
-  request: WriteRequest,
+  table: string,
   item: StoredLearning,
+  now: number,
   timing?: DynamoDbTiming,
 ): Promise<void> {
-  const trim = request.key === undefined ? undefined : trimCommand(request.table, item, request.now);
+  const trim = trimCommand(table, item, now);
   if (trim !== undefined) await repository.updateIfStill(trim, timing);
 }
 
@@ -196,9 +197,18 @@ export async function readLearning(
   request: WriteRequest,
   timing?: DynamoDbTiming,
 ): Promise<StoredLearning> {
-  const item = mayChange(await repository.find(request.table, request.learningId, timing), request, false);
+  const item = await findToChange(repository, request, timing);
   meetsPreconditions(item, request);
   return item;
+}
+
+/** A strongly consistent read of the record, refused (403/404) unless the caller may change it. */
+async function findToChange(
+  repository: LearningStore,
+  request: WriteRequest,
+  timing?: DynamoDbTiming,
+): Promise<StoredLearning> {
+  return mayChange(await repository.find(request.table, request.learningId, timing), request, false);
 }
 
 function pathsAttempt(

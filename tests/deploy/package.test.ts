@@ -410,6 +410,8 @@ const NEEDED_BY_TYPE: Record<string, string[]> = {
   'AWS::ApiGatewayV2::Authorizer': ['apigateway:POST', 'apigateway:PATCH', 'apigateway:DELETE'],
   'AWS::DynamoDB::Table': [
     'dynamodb:CreateTable',
+    // The table is created with its stack's tag (deploy/table.cjs).
+    'dynamodb:TagResource',
     'dynamodb:DescribeTable',
     'dynamodb:UpdateTable',
     'dynamodb:UpdateContinuousBackups',
